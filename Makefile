@@ -1,0 +1,64 @@
+# qemu-user-static: the `register` entrypoint, the pinned emulators, the tests.
+#
+#   make          build build/register (static, musl)
+#   make run      install what is missing, build, register the emulators on
+#                 this host (--reset -p yes) and show the result
+#   make test     install test dependencies and run every suite
+#   make lint     cppcheck, clang-tidy and shellcheck
+
+SHELL := /bin/bash
+VERSION := $(shell cat VERSION)
+BUILD := build
+ROOTFS := $(BUILD)/rootfs
+QEMU_BIN := $(CURDIR)/$(ROOTFS)/usr/bin
+
+CC := musl-gcc
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes
+CPPFLAGS := -D_GNU_SOURCE -DREGISTER_VERSION='"$(VERSION)"'
+CFLAGS := -std=c11 -Os $(WARN) -ffunction-sections -fdata-sections
+LDFLAGS := -static -Wl,--gc-sections -Wl,-z,noseparate-code -s
+
+SOURCES := $(wildcard entrypoint/*.c)
+HEADERS := $(wildcard entrypoint/*.h)
+HELPERS := $(BUILD)/test/reporter $(BUILD)/test/mkelf $(BUILD)/test/binfmt-match
+
+BATS := bats
+SUITES ?= tests
+
+.PHONY: all qemu fixtures run test test-deps deps lint clean
+
+all: $(BUILD)/register
+
+$(BUILD)/register: $(SOURCES) $(HEADERS) VERSION Makefile
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SOURCES)
+
+# Test helpers: small static programs the suites execute through the kernel.
+$(BUILD)/test/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -Os $(WARN) -D_GNU_SOURCE -static -o $@ $<
+
+qemu:
+	qemu-static/fetch $(ROOTFS)
+
+fixtures:
+	tests/fixtures/fetch $(BUILD)/fixtures
+
+deps:
+	scripts/install-deps build
+
+test-deps:
+	scripts/install-deps test
+
+run: deps all qemu
+	$(BUILD)/register --reset -p yes -Q $(QEMU_BIN)
+	$(BUILD)/register
+
+test: test-deps all qemu fixtures $(HELPERS)
+	$(BATS) --print-output-on-failure $(SUITES)
+
+lint:
+	scripts/lint
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,460 @@
+#include "binfmt.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+/* Entry files are opened relative to the mount, never through a symlink:
+ * a folder that only pretends to be binfmt_misc gets no writes. */
+#define ENTRY_OPEN_FLAGS (O_CLOEXEC | O_NOFOLLOW)
+
+void binfmt_flags_format(unsigned flags, char out[5])
+{
+	size_t n = 0;
+
+	if (flags & BINFMT_FLAG_P)
+		out[n++] = 'P';
+	if (flags & BINFMT_FLAG_O)
+		out[n++] = 'O';
+	if (flags & BINFMT_FLAG_C)
+		out[n++] = 'C';
+	if (flags & BINFMT_FLAG_F)
+		out[n++] = 'F';
+	out[n] = '\0';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int parse_hex(const char *s, size_t len, unsigned char *out, size_t *out_len)
+{
+	if (len % 2 != 0 || len / 2 > BINFMT_FIELD_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i += 2) {
+		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i / 2] = (unsigned char)(hi << 4 | lo);
+	}
+	*out_len = len / 2;
+	return 0;
+}
+
+static int parse_flags(const char *s, size_t len, unsigned *flags)
+{
+	*flags = 0;
+	for (size_t i = 0; i < len; i++) {
+		switch (s[i]) {
+		case 'P': *flags |= BINFMT_FLAG_P; break;
+		case 'O': *flags |= BINFMT_FLAG_O; break;
+		case 'C': *flags |= BINFMT_FLAG_C; break;
+		case 'F': *flags |= BINFMT_FLAG_F; break;
+		default: return -1;
+		}
+	}
+	return 0;
+}
+
+static int copy_field(const char *s, size_t len, char *out, size_t size)
+{
+	if (len >= size)
+		return -1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static bool starts(const char *line, size_t len, const char *key, size_t *skip)
+{
+	size_t k = strlen(key);
+
+	if (len < k || memcmp(line, key, k) != 0)
+		return false;
+	*skip = k;
+	return true;
+}
+
+static int parse_offset(const char *s, size_t len, unsigned *offset)
+{
+	unsigned long v = 0;
+
+	if (len == 0 || len > 3)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	*offset = (unsigned)v;
+	return 0;
+}
+
+/* One line of an entry file; the line's own newline is not included. */
+static int parse_entry_line(const char *line, size_t len, size_t number,
+			    struct binfmt_entry *e, unsigned *seen)
+{
+	size_t k;
+
+	if (number == 0) {
+		if (len == 7 && memcmp(line, "enabled", 7) == 0)
+			e->enabled = true;
+		else if (len != 8 || memcmp(line, "disabled", 8) != 0)
+			return -1;
+		*seen |= 1;
+		return 0;
+	}
+	if (starts(line, len, "interpreter ", &k)) {
+		*seen |= 2;
+		return copy_field(line + k, len - k, e->interpreter, sizeof(e->interpreter));
+	}
+	if (starts(line, len, "flags: ", &k) || starts(line, len, "flags:", &k)) {
+		*seen |= 4;
+		return parse_flags(line + k, len - k, &e->flags);
+	}
+	if (starts(line, len, "offset ", &k))
+		return parse_offset(line + k, len - k, &e->offset);
+	if (starts(line, len, "magic ", &k)) {
+		*seen |= 8;
+		return parse_hex(line + k, len - k, e->magic, &e->magic_len);
+	}
+	if (starts(line, len, "mask ", &k))
+		return parse_hex(line + k, len - k, e->mask, &e->mask_len);
+	if (starts(line, len, "extension ", &k)) {
+		*seen |= 8;
+		e->by_extension = true;
+		return copy_field(line + k, len - k, e->extension, sizeof(e->extension));
+	}
+	return -1;
+}
+
+int binfmt_parse_entry(const char *text, size_t len, struct binfmt_entry *e)
+{
+	unsigned seen = 0;
+	size_t number = 0;
+
+	memset(e, 0, sizeof(*e));
+	for (size_t start = 0; start < len; number++) {
+		const char *nl = memchr(text + start, '\n', len - start);
+		size_t end = nl != NULL ? (size_t)(nl - text) : len;
+
+		if (parse_entry_line(text + start, end - start, number, e, &seen) != 0)
+			return -1;
+		start = end + 1;
+	}
+	/* State, interpreter, flags and what to match are always present. */
+	if (seen != 15)
+		return -1;
+	if (e->mask_len != 0 && e->mask_len != e->magic_len)
+		return -1;
+	return 0;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static bool is_binfmt_misc(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) == 0 && sfs.f_type == BINFMT_MAGIC_FS;
+}
+
+/* Only an empty folder may have binfmt_misc mounted over it: mounting over
+ * files would hide them, and a folder that holds a `register` of its own is
+ * somebody else's. */
+static int folder_is_empty(int dirfd, bool *empty)
+{
+	int fd = dup(dirfd);
+	DIR *dir;
+	struct dirent *d;
+
+	if (fd < 0)
+		return -1;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return -1;
+	}
+	*empty = true;
+	while ((d = readdir(dir)) != NULL) {
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0) {
+			*empty = false;
+			break;
+		}
+	}
+	closedir(dir);
+	return 0;
+}
+
+static int open_folder(const char *path, int *fd, char *err, size_t errlen)
+{
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd >= 0)
+		return 0;
+	if (errno == ENOENT && strcmp(path, "/proc/sys/fs/binfmt_misc") == 0)
+		return fail(err, errlen,
+			    "%s does not exist: this kernel has no binfmt_misc loaded; "
+			    "on the host run: modprobe binfmt_misc", path);
+	return fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+}
+
+static int mount_here(struct binfmt *b, char *err, size_t errlen)
+{
+	bool empty = false;
+
+	if (folder_is_empty(b->dirfd, &empty) != 0)
+		return fail(err, errlen, "cannot read %s: %s", b->path, strerror(errno));
+	if (!empty)
+		return fail(err, errlen,
+			    "%s is not a binfmt_misc filesystem and is not empty: "
+			    "refusing to mount over it or to write into it; "
+			    "give --mount the folder where binfmt_misc is mounted", b->path);
+	if (mount("binfmt_misc", b->path, "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) != 0) {
+		int e = errno;
+		if (e == ENODEV)
+			return fail(err, errlen,
+				    "this kernel has no binfmt_misc: on the host run: "
+				    "modprobe binfmt_misc");
+		if (e == EPERM || e == EACCES)
+			return fail(err, errlen,
+				    "binfmt_misc is not mounted at %s and this process may not "
+				    "mount it (%s): run the container with --privileged, or run "
+				    "register as root on the host", b->path, strerror(e));
+		return fail(err, errlen, "cannot mount binfmt_misc at %s: %s", b->path,
+			    strerror(e));
+	}
+	b->mounted = true;
+	close(b->dirfd);
+	if (open_folder(b->path, &b->dirfd, err, errlen) != 0)
+		return -1;
+	if (!is_binfmt_misc(b->dirfd))
+		return fail(err, errlen, "mounted binfmt_misc at %s, but %s is still "
+			    "not binfmt_misc (a folder mounted over it?)", b->path, b->path);
+	return 0;
+}
+
+static int open_register(struct binfmt *b, char *err, size_t errlen)
+{
+	b->registerfd = openat(b->dirfd, "register", O_WRONLY | ENTRY_OPEN_FLAGS);
+	if (b->registerfd >= 0)
+		return 0;
+	return fail(err, errlen,
+		    "%s/register is not writable (%s): run the container with --privileged, "
+		    "or run register as root on the host", b->path, strerror(errno));
+}
+
+int binfmt_open(struct binfmt *b, const char *path, bool for_changes,
+		char *err, size_t errlen)
+{
+	b->path = path;
+	b->registerfd = -1;
+	b->mounted = false;
+	if (open_folder(path, &b->dirfd, err, errlen) != 0)
+		return -1;
+	if (!is_binfmt_misc(b->dirfd) && mount_here(b, err, errlen) != 0)
+		goto fail;
+	if (for_changes && open_register(b, err, errlen) != 0)
+		goto fail;
+	return 0;
+fail:
+	binfmt_close(b);
+	return -1;
+}
+
+int binfmt_recheck(const struct binfmt *b, char *err, size_t errlen)
+{
+	if (is_binfmt_misc(b->dirfd) && (b->registerfd < 0 || is_binfmt_misc(b->registerfd)))
+		return 0;
+	return fail(err, errlen, "%s is no longer a binfmt_misc filesystem; stopped",
+		    b->path);
+}
+
+void binfmt_close(struct binfmt *b)
+{
+	if (b->registerfd >= 0)
+		close(b->registerfd);
+	if (b->dirfd >= 0)
+		close(b->dirfd);
+	b->registerfd = -1;
+	b->dirfd = -1;
+}
+
+int binfmt_register(const struct binfmt *b, const char *line, size_t len)
+{
+	ssize_t n = write(b->registerfd, line, len);
+
+	if (n < 0)
+		return errno;
+	return (size_t)n == len ? 0 : EIO;
+}
+
+static int write_entry(const struct binfmt *b, const char *name, const char *text)
+{
+	int fd = openat(b->dirfd, name, O_WRONLY | ENTRY_OPEN_FLAGS);
+	int result = 0;
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		result = errno != 0 ? errno : EIO;
+	close(fd);
+	return result;
+}
+
+static bool is_control_file(const char *name)
+{
+	return strcmp(name, "register") == 0 || strcmp(name, "status") == 0;
+}
+
+int binfmt_remove(const struct binfmt *b, const char *name)
+{
+	/* "-1" written to `status` would remove every entry of every tool. */
+	if (is_control_file(name))
+		return EPERM;
+	return write_entry(b, name, "-1");
+}
+
+static ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	int fd = openat(dirfd, name, O_RDONLY | ENTRY_OPEN_FLAGS);
+	size_t used = 0;
+
+	if (fd < 0)
+		return -1;
+	while (used < size) {
+		ssize_t n = read(fd, buf + used, size - used);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return n < 0 ? -1 : (ssize_t)used;
+		}
+		used += (size_t)n;
+	}
+	close(fd);
+	errno = EFBIG;
+	return -1;
+}
+
+int binfmt_read(const struct binfmt *b, const char *name, struct binfmt_entry *e)
+{
+	char text[PATH_MAX + 4 * BINFMT_FIELD_MAX + 128];
+	ssize_t n;
+
+	if (is_control_file(name))
+		return EINVAL;
+	n = read_file_at(b->dirfd, name, text, sizeof(text));
+	if (n < 0)
+		return errno;
+	return binfmt_parse_entry(text, (size_t)n, e) == 0 ? 0 : EBADMSG;
+}
+
+int binfmt_status_enabled(const struct binfmt *b, bool *enabled)
+{
+	char text[32];
+	ssize_t n = read_file_at(b->dirfd, "status", text, sizeof(text));
+
+	if (n < 0)
+		return errno;
+	*enabled = n >= 7 && memcmp(text, "enabled", 7) == 0;
+	return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_name(struct binfmt_names *names, size_t *capacity, const char *name)
+{
+	char *copy;
+
+	if (names->count == *capacity) {
+		size_t grown = *capacity ? *capacity * 2 : 64;
+		char **more = realloc(names->names, grown * sizeof(*more));
+		if (more == NULL)
+			return -1;
+		names->names = more;
+		*capacity = grown;
+	}
+	copy = strdup(name);
+	if (copy == NULL)
+		return -1;
+	names->names[names->count++] = copy;
+	return 0;
+}
+
+/* The whole list is read before anything is removed: removing entries while
+ * the folder is being read could skip some. */
+int binfmt_list(const struct binfmt *b, struct binfmt_names *names)
+{
+	int fd = openat(b->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t capacity = 0;
+	DIR *dir;
+	struct dirent *d;
+
+	names->names = NULL;
+	names->count = 0;
+	if (fd < 0)
+		return -1;
+	dir = fdopendir(fd);
+	if (dir == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((d = readdir(dir)) != NULL) {
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 ||
+		    is_control_file(d->d_name))
+			continue;
+		if (add_name(names, &capacity, d->d_name) != 0) {
+			int e = errno;
+			closedir(dir);
+			binfmt_names_free(names);
+			errno = e;
+			return -1;
+		}
+	}
+	closedir(dir);
+	if (names->count > 1)
+		qsort(names->names, names->count, sizeof(*names->names), compare_names);
+	return 0;
+}
+
+void binfmt_names_free(struct binfmt_names *names)
+{
+	for (size_t i = 0; i < names->count; i++)
+		free(names->names[i]);
+	free(names->names);
+	names->names = NULL;
+	names->count = 0;
+}

@@ -1,0 +1,85 @@
+/* The kernel interface: the binfmt_misc filesystem and its entries. */
+#ifndef QUS_BINFMT_H
+#define QUS_BINFMT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The kernel refuses a register string longer than this (fs/binfmt_misc.c). */
+#define BINFMT_REGISTER_MAX 1920
+#define BINFMT_FIELD_MAX 256
+#define BINFMT_MAGIC_FS 0x42494e4d  /* statfs f_type of binfmt_misc */
+
+enum binfmt_flag {
+	BINFMT_FLAG_P = 1 << 0,  /* preserve argv[0] */
+	BINFMT_FLAG_O = 1 << 1,  /* open the binary, pass an fd */
+	BINFMT_FLAG_C = 1 << 2,  /* credentials of the binary */
+	BINFMT_FLAG_F = 1 << 3,  /* fix the interpreter at registration */
+};
+
+/* What the kernel reports for one entry. */
+struct binfmt_entry {
+	bool enabled;
+	bool by_extension;       /* type E: matched by file name extension */
+	unsigned flags;          /* enum binfmt_flag bits */
+	unsigned offset;
+	char interpreter[PATH_MAX];
+	char extension[BINFMT_FIELD_MAX];
+	unsigned char magic[BINFMT_FIELD_MAX];
+	size_t magic_len;
+	unsigned char mask[BINFMT_FIELD_MAX];
+	size_t mask_len;         /* 0: no mask, every bit counts */
+};
+
+/* Flag letters in the kernel's canonical order, "POCF", NUL-terminated. */
+void binfmt_flags_format(unsigned flags, char out[5]);
+
+/* Parse the text of an entry file. Returns 0, or -1 when it is not one. */
+int binfmt_parse_entry(const char *text, size_t len, struct binfmt_entry *e);
+
+/* An open binfmt_misc filesystem. */
+struct binfmt {
+	const char *path;
+	int dirfd;
+	int registerfd;   /* open for writing, or -1 when only looking */
+	bool mounted;     /* this process mounted it */
+};
+
+/* Open the binfmt_misc filesystem at PATH, mounting it there when nothing
+ * is mounted (an empty folder). With FOR_CHANGES, also open `register` for
+ * writing, so that a read-only or unprivileged instance is found before the
+ * first change. Returns 0, or -1 with the reason and its remedy in ERR. */
+int binfmt_open(struct binfmt *b, const char *path, bool for_changes,
+		char *err, size_t errlen);
+
+/* Check, again, that what is open is still binfmt_misc (statfs), before a
+ * batch of writes. Returns 0, or -1 with ERR. */
+int binfmt_recheck(const struct binfmt *b, char *err, size_t errlen);
+
+void binfmt_close(struct binfmt *b);
+
+/* Register LINE in a single write(2). Returns 0 or the kernel's errno. */
+int binfmt_register(const struct binfmt *b, const char *line, size_t len);
+
+/* Remove entry NAME. Returns 0 or errno (ENOENT: already gone). */
+int binfmt_remove(const struct binfmt *b, const char *name);
+
+/* Read entry NAME. Returns 0, errno (ENOENT: no such entry), or EBADMSG
+ * when the kernel's text cannot be parsed. */
+int binfmt_read(const struct binfmt *b, const char *name, struct binfmt_entry *e);
+
+/* The names of all entries (not `register` or `status`), sorted. */
+struct binfmt_names {
+	char **names;
+	size_t count;
+};
+
+/* Fill NAMES. Returns 0, or -1 with errno. Free with binfmt_names_free. */
+int binfmt_list(const struct binfmt *b, struct binfmt_names *names);
+void binfmt_names_free(struct binfmt_names *names);
+
+/* Whether the kernel has binfmt_misc enabled as a whole (`status`). */
+int binfmt_status_enabled(const struct binfmt *b, bool *enabled);
+
+#endif

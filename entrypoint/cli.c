@@ -1,0 +1,328 @@
+#include "cli.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+#define DEFAULT_QEMU_PATH "/usr/bin"
+#define DEFAULT_QEMU_SUFFIX "-static"
+#define DEFAULT_MOUNT "/proc/sys/fs/binfmt_misc"
+
+enum option_id {
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_DRY_RUN,
+	OPT_RESET,
+	OPT_PERSISTENT,
+	OPT_CREDENTIAL,
+	OPT_PRESERVE_ARGV0,
+	OPT_IGNORE_FAMILY,
+	OPT_QEMU_PATH,
+	OPT_QEMU_SUFFIX,
+	OPT_MOUNT,
+};
+
+struct option_spec {
+	const char *long_name;
+	char short_name;     /* 0: long form only */
+	bool takes_value;
+	bool registers;      /* asks for a change, so status mode is left */
+	enum option_id id;
+};
+
+/* The spellings follow QEMU's qemu-binfmt-conf.sh and multiarch's /register,
+ * which users' scripts already call. */
+static const struct option_spec specs[] = {
+	{ "help", 'h', false, false, OPT_HELP },
+	{ "version", 0, false, false, OPT_VERSION },
+	{ "dry-run", 0, false, true, OPT_DRY_RUN },
+	{ "reset", 0, false, true, OPT_RESET },
+	{ "persistent", 'p', true, true, OPT_PERSISTENT },
+	{ "credential", 'c', true, true, OPT_CREDENTIAL },
+	{ "preserve-argv0", 'g', true, true, OPT_PRESERVE_ARGV0 },
+	{ "ignore-family", 'i', true, true, OPT_IGNORE_FAMILY },
+	{ "qemu-path", 'Q', true, true, OPT_QEMU_PATH },
+	{ "qemu-suffix", 'F', true, true, OPT_QEMU_SUFFIX },
+	{ "mount", 0, true, false, OPT_MOUNT },
+};
+
+#define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const struct option_spec *find_long(const char *name, size_t len)
+{
+	for (size_t i = 0; i < SPEC_COUNT; i++)
+		if (strlen(specs[i].long_name) == len &&
+		    strncmp(specs[i].long_name, name, len) == 0)
+			return &specs[i];
+	return NULL;
+}
+
+static const struct option_spec *find_short(char c)
+{
+	for (size_t i = 0; i < SPEC_COUNT; i++)
+		if (specs[i].short_name == c)
+			return &specs[i];
+	return NULL;
+}
+
+static int parse_yes_no(const struct option_spec *s, const char *value, bool *out,
+			char *err, size_t errlen)
+{
+	if (strcmp(value, "yes") == 0)
+		*out = true;
+	else if (strcmp(value, "no") == 0)
+		*out = false;
+	else
+		return fail(err, errlen, "--%s expects yes or no, not '%s'",
+			    s->long_name, value);
+	return 0;
+}
+
+/* A ".." component would let a path escape the folder the user meant. */
+static bool has_dotdot_component(const char *path)
+{
+	for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2) {
+		bool starts = p == path || p[-1] == '/';
+		bool ends = p[2] == '\0' || p[2] == '/';
+		if (starts && ends)
+			return true;
+	}
+	return false;
+}
+
+/* The interpreter path goes into a ':'-separated register string that ends at
+ * a newline, and the kernel resolves it later from other mount namespaces:
+ * only an absolute, plain path is safe there. */
+static int check_qemu_path(const char *path, const char *source, char *err, size_t errlen)
+{
+	if (path[0] != '/')
+		return fail(err, errlen, "%s must be an absolute path, not '%s'", source, path);
+	if (strpbrk(path, ":\n") != NULL)
+		return fail(err, errlen, "%s must not contain ':' or a newline", source);
+	if (has_dotdot_component(path))
+		return fail(err, errlen, "%s must not contain a '..' component: '%s'", source, path);
+	return 0;
+}
+
+static int check_qemu_suffix(const char *suffix, const char *source, char *err, size_t errlen)
+{
+	if (strpbrk(suffix, "/:\n") != NULL)
+		return fail(err, errlen, "%s must not contain '/', ':' or a newline", source);
+	return 0;
+}
+
+static int apply_option(const struct option_spec *s, const char *value, struct options *o,
+			char *err, size_t errlen)
+{
+	switch (s->id) {
+	case OPT_HELP:
+		o->help = true;
+		return 0;
+	case OPT_VERSION:
+		o->version = true;
+		return 0;
+	case OPT_DRY_RUN:
+		o->dry_run = true;
+		return 0;
+	case OPT_RESET:
+		o->reset = true;
+		return 0;
+	case OPT_PERSISTENT:
+		return parse_yes_no(s, value, &o->persistent, err, errlen);
+	case OPT_CREDENTIAL:
+		return parse_yes_no(s, value, &o->credential, err, errlen);
+	case OPT_PRESERVE_ARGV0:
+		return parse_yes_no(s, value, &o->preserve_argv0, err, errlen);
+	case OPT_IGNORE_FAMILY:
+		return parse_yes_no(s, value, &o->ignore_family, err, errlen);
+	case OPT_QEMU_PATH:
+		o->qemu_path = value;
+		return check_qemu_path(value, "--qemu-path", err, errlen);
+	case OPT_QEMU_SUFFIX:
+		o->qemu_suffix = value;
+		return check_qemu_suffix(value, "--qemu-suffix", err, errlen);
+	case OPT_MOUNT:
+		if (value[0] == '\0')
+			return fail(err, errlen, "--mount needs a folder");
+		o->mount_dir = value;
+		return 0;
+	}
+	return fail(err, errlen, "internal error: unhandled option");
+}
+
+static void set_defaults(const struct environment *env, struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->qemu_path = env->qemu_bin_dir != NULL ? env->qemu_bin_dir : DEFAULT_QEMU_PATH;
+	o->qemu_suffix = env->qemu_suffix != NULL ? env->qemu_suffix : DEFAULT_QEMU_SUFFIX;
+	o->mount_dir = DEFAULT_MOUNT;
+	o->host_arch = env->host_arch;
+}
+
+static int check_environment(const struct environment *env, char *err, size_t errlen)
+{
+	if (env->qemu_bin_dir != NULL &&
+	    check_qemu_path(env->qemu_bin_dir, "QEMU_BIN_DIR", err, errlen) != 0)
+		return -1;
+	if (env->qemu_suffix != NULL &&
+	    check_qemu_suffix(env->qemu_suffix, "QEMU_SUFFIX", err, errlen) != 0)
+		return -1;
+	if (env->host_arch != NULL && env->host_arch[0] == '\0')
+		return fail(err, errlen, "HOST_ARCH is set but empty");
+	return 0;
+}
+
+static int add_named(const char *name, struct options *o, char *err, size_t errlen)
+{
+	if (o->named_count == CLI_MAX_NAMED)
+		return fail(err, errlen, "too many targets named (at most %d)", CLI_MAX_NAMED);
+	o->named[o->named_count++] = name;
+	o->wants_registration = true;
+	return 0;
+}
+
+/* One argument that starts with "--": "--name", "--name=value" or
+ * "--name value". Returns how many arguments it used, or -1. */
+static int parse_long(int argc, char *const argv[], int i, struct options *o,
+		      char *err, size_t errlen)
+{
+	const char *name = argv[i] + 2;
+	const char *eq = strchr(name, '=');
+	size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+	const struct option_spec *s = find_long(name, len);
+	const char *value = NULL;
+	int used = 1;
+
+	if (s == NULL)
+		return fail(err, errlen, "unknown option '--%.*s'", (int)len, name);
+	if (s->takes_value) {
+		if (eq != NULL) {
+			value = eq + 1;
+		} else if (i + 1 < argc) {
+			value = argv[i + 1];
+			used = 2;
+		} else {
+			return fail(err, errlen, "--%s needs a value", s->long_name);
+		}
+	} else if (eq != NULL) {
+		return fail(err, errlen, "--%s takes no value", s->long_name);
+	}
+	if (s->registers)
+		o->wants_registration = true;
+	return apply_option(s, value, o, err, errlen) != 0 ? -1 : used;
+}
+
+/* "-x", "-xVALUE" or "-x VALUE". Returns how many arguments it used, or -1. */
+static int parse_short(int argc, char *const argv[], int i, struct options *o,
+		       char *err, size_t errlen)
+{
+	const struct option_spec *s = find_short(argv[i][1]);
+	const char *attached = argv[i] + 2;
+	const char *value = NULL;
+	int used = 1;
+
+	if (s == NULL)
+		return fail(err, errlen, "unknown option '%s'", argv[i]);
+	if (s->takes_value) {
+		if (*attached != '\0') {
+			value = attached;
+		} else if (i + 1 < argc) {
+			value = argv[i + 1];
+			used = 2;
+		} else {
+			return fail(err, errlen, "-%c (--%s) needs a value", s->short_name,
+				    s->long_name);
+		}
+	} else if (*attached != '\0') {
+		return fail(err, errlen, "unknown option '%s'", argv[i]);
+	}
+	if (s->registers)
+		o->wants_registration = true;
+	return apply_option(s, value, o, err, errlen) != 0 ? -1 : used;
+}
+
+int cli_parse(int argc, char *const argv[], const struct environment *env,
+	      struct options *o, char *err, size_t errlen)
+{
+	bool options_ended = false;
+
+	set_defaults(env, o);
+	if (check_environment(env, err, errlen) != 0)
+		return -1;
+	for (int i = 1; i < argc;) {
+		const char *arg = argv[i];
+		int used;
+
+		if (options_ended || arg[0] != '-' || arg[1] == '\0') {
+			if (add_named(arg, o, err, errlen) != 0)
+				return -1;
+			i++;
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			options_ended = true;
+			i++;
+			continue;
+		}
+		used = arg[1] == '-' ? parse_long(argc, argv, i, o, err, errlen)
+				     : parse_short(argc, argv, i, o, err, errlen);
+		if (used < 0)
+			return -1;
+		i += used;
+	}
+	return 0;
+}
+
+void cli_usage(FILE *out)
+{
+	fputs(
+"Usage: register [OPTION]... [TARGET]...\n"
+"Register QEMU user-mode emulators with the kernel's binfmt_misc, so that\n"
+"programs and containers of other CPU architectures run on this machine.\n"
+"\n"
+"With no option that asks for a change, print the entries the kernel holds\n"
+"and change nothing. TARGETs (QEMU names such as aarch64 riscv64 s390x)\n"
+"limit registration to those; by default every target not of this\n"
+"machine's own CPU family is registered.\n"
+"\n"
+"  --reset                      first remove every entry named qemu-*\n"
+"                               (and nothing else)\n"
+"  -p, --persistent yes|no      flag F: the kernel opens the emulator now\n"
+"                               and keeps it, so it works in any container\n"
+"                               or chroot (default no)\n"
+"  -c, --credential yes|no      flags OC: setuid programs run with their\n"
+"                               owner's credentials (default no)\n"
+"  -g, --preserve-argv0 yes|no  flag P: pass the program's own argv[0]\n"
+"                               (default no)\n"
+"  -i, --ignore-family yes|no   also register targets of this machine's\n"
+"                               family, except its own exact one (default no)\n"
+"  -Q, --qemu-path DIR          folder of the emulators (default:\n"
+"                               $QEMU_BIN_DIR, else /usr/bin)\n"
+"  -F, --qemu-suffix SUFFIX     appended to qemu-<target> (default:\n"
+"                               $QEMU_SUFFIX if set, else -static)\n"
+"      --mount DIR              where binfmt_misc is, or is to be mounted\n"
+"                               (default /proc/sys/fs/binfmt_misc)\n"
+"      --dry-run                print the register strings, one per line,\n"
+"                               and touch nothing\n"
+"  -h, --help                   print this help and exit\n"
+"      --version                print the version and exit\n"
+"\n"
+"Environment: HOST_ARCH overrides uname -m; QEMU_BIN_DIR, QEMU_SUFFIX.\n"
+"\n"
+"Exit status: 0 all done; 1 some target failed (the others were done);\n"
+"2 usage or input error (nothing was changed); 3 binfmt_misc unusable\n"
+"(not mounted and may not be mounted, missing, or not writable).\n",
+	      out);
+}

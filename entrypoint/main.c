@@ -1,0 +1,382 @@
+/*
+ * register: make this machine run programs of other CPU architectures by
+ * registering QEMU's user-mode emulators with the kernel's binfmt_misc.
+ *
+ * The story: parse the command line, build the whole plan (any input error
+ * is found here, before the first write), then meet the kernel: remove the
+ * old qemu-* entries when asked, register each planned entry in one write,
+ * and tell what happened, entry by entry and in one summary line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "binfmt.h"
+#include "cli.h"
+#include "host.h"
+#include "plan.h"
+#include "report.h"
+#include "targets.h"
+
+#ifndef REGISTER_VERSION
+#define REGISTER_VERSION "0.0.0-dev"
+#endif
+
+enum exit_status {
+	EXIT_DONE = 0,
+	EXIT_SOME_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_BINFMT_UNUSABLE = 3,
+};
+
+/* Large: kept out of the stack of a program that may run as PID 1. */
+static struct plan plan;
+
+/* The image records the QEMU version it bundles beside the emulators. */
+static void print_version(const struct options *o)
+{
+	char path[BINFMT_REGISTER_MAX + 64];
+	char version[128];
+	FILE *f;
+
+	printf("register %s\n", REGISTER_VERSION);
+	snprintf(path, sizeof(path), "%s/../share/qemu-user-static/version", o->qemu_path);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return;
+	if (fgets(version, sizeof(version), f) != NULL) {
+		version[strcspn(version, "\n")] = '\0';
+		printf("QEMU %s\n", version);
+	}
+	fclose(f);
+}
+
+static int open_binfmt(const struct options *o, struct binfmt *b, bool for_changes)
+{
+	char err[1024];
+
+	if (binfmt_open(b, o->mount_dir, for_changes, err, sizeof(err)) != 0) {
+		report_error("%s", err);
+		return -1;
+	}
+	if (b->mounted)
+		report_note("mounted binfmt_misc at %s", o->mount_dir);
+	return 0;
+}
+
+static int show_status(const struct options *o)
+{
+	struct binfmt b;
+	struct binfmt_names names;
+	bool enabled = false;
+
+	if (open_binfmt(o, &b, false) != 0)
+		return EXIT_BINFMT_UNUSABLE;
+	if (binfmt_status_enabled(&b, &enabled) != 0 || binfmt_list(&b, &names) != 0) {
+		report_error("cannot read %s: %s", o->mount_dir, strerror(errno));
+		binfmt_close(&b);
+		return EXIT_BINFMT_UNUSABLE;
+	}
+	report_status_header(o->mount_dir, enabled, names.count);
+	for (size_t i = 0; i < names.count; i++) {
+		struct binfmt_entry e;
+		int r = binfmt_read(&b, names.names[i], &e);
+
+		if (r == 0)
+			report_status_entry(names.names[i], &e);
+		else
+			report_status_unreadable(names.names[i], r);
+	}
+	binfmt_names_free(&names);
+	binfmt_close(&b);
+	return EXIT_DONE;
+}
+
+static void usage_error(const char *message)
+{
+	report_error("%s", message);
+	fputs("Try 'register --help' for the options.\n", stderr);
+}
+
+static int make_plan(const struct options *o)
+{
+	char err[1024];
+	const char *host_name;
+	const struct target *host = host_detect(o->host_arch, &host_name);
+
+	if (host == NULL) {
+		size_t used = 0;
+		used += (size_t)snprintf(err, sizeof(err),
+					 "unknown host architecture '%s'%s; known: ", host_name,
+					 o->host_arch != NULL ? " (from HOST_ARCH)" : "");
+		for (size_t i = 0; i < target_count && used < sizeof(err); i++)
+			used += (size_t)snprintf(err + used, sizeof(err) - used, "%s%s",
+						 i ? " " : "", targets[i].name);
+		usage_error(err);
+		return -1;
+	}
+	if (plan_build(o, host, &plan, err, sizeof(err)) != 0) {
+		usage_error(err);
+		return -1;
+	}
+	plan_check_interpreters(&plan);
+	return 0;
+}
+
+static void note_skip(const struct plan_item *item)
+{
+	if (item->action == PLAN_SKIP_MISSING ||
+	    (item->named && item->action != PLAN_SKIP_UNNAMED))
+		report_note("skipping %s: %s", item->target->name, item->why);
+}
+
+static int dry_run(void)
+{
+	int status = EXIT_DONE;
+
+	for (size_t i = 0; i < plan.count; i++) {
+		const struct plan_item *item = &plan.items[i];
+
+		if (item->action == PLAN_REGISTER) {
+			report_dry_run(item);
+		} else if (item->action == PLAN_FAIL_INTERPRETER) {
+			report_error("%s: %s", item->entry_name, item->why);
+			status = EXIT_SOME_FAILED;
+		} else {
+			note_skip(item);
+		}
+	}
+	return status;
+}
+
+/* Never register what would capture this machine's own programs: check
+ * every entry against this very program and against its own interpreter. */
+static void refuse_native_matches(void)
+{
+	unsigned char head[ELF_HEAD_MAX];
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		ssize_t n = read(fd, head, sizeof(head));
+		close(fd);
+		if (n > 0)
+			plan_refuse_native(&plan, head, (size_t)n, "this program");
+	}
+	plan_refuse_self_interpreting(&plan);
+}
+
+static const char *register_cause(int err, const struct plan_item *item, char *buf, size_t len)
+{
+	bool fixed = plan.flags & BINFMT_FLAG_F;
+
+	switch (err) {
+	case ENOENT:
+		snprintf(buf, len, fixed ? "the interpreter %s does not exist (with --persistent "
+				   "yes the kernel opens it when registering)"
+				 : "the kernel answered ENOENT for interpreter %s",
+			 item->interpreter);
+		break;
+	case EINVAL:
+		snprintf(buf, len, "the kernel rejected the entry as invalid (EINVAL)%s",
+			 fixed ? "; kernels older than 4.8 do not know flag F: use "
+				 "--persistent no there" : "");
+		break;
+	case EEXIST:
+		snprintf(buf, len, "an entry of that name exists but cannot be read");
+		break;
+	case EACCES:
+		snprintf(buf, len, "the kernel may not open the interpreter %s (permission "
+			 "denied: is it executable, and not on a noexec mount?)",
+			 item->interpreter);
+		break;
+	default:
+		snprintf(buf, len, "the kernel refused the entry: %s", strerror(err));
+		break;
+	}
+	return buf;
+}
+
+static void judge_existing(const struct plan_item *item, const struct binfmt_entry *e,
+			   struct tally *t)
+{
+	char flags[5];
+
+	if (plan_item_matches(&plan, item, e) && e->enabled) {
+		report_present(item);
+		t->present++;
+		return;
+	}
+	t->failed++;
+	if (plan_item_matches(&plan, item, e)) {
+		report_error("%s: registered but disabled (0 was written to it); "
+			     "run with --reset to enable it again", item->entry_name);
+		return;
+	}
+	binfmt_flags_format(e->flags, flags);
+	report_error("%s: a different entry is already registered (interpreter %s, "
+		     "flags: %s); run with --reset to replace it", item->entry_name,
+		     e->by_extension ? "(by extension)" : e->interpreter, flags);
+}
+
+static void register_item(const struct binfmt *b, const struct plan_item *item,
+			  struct tally *t)
+{
+	struct binfmt_entry e;
+	char cause[BINFMT_REGISTER_MAX + 256];
+	int r = binfmt_read(b, item->entry_name, &e);
+
+	if (r == 0) {
+		judge_existing(item, &e, t);
+		return;
+	}
+	if (r != ENOENT) {
+		report_error("%s: cannot read the existing entry: %s", item->entry_name,
+			     strerror(r));
+		t->failed++;
+		return;
+	}
+	r = binfmt_register(b, item->line, item->line_len);
+	if (r == 0) {
+		report_registered(item);
+		t->registered++;
+		return;
+	}
+	/* Another process registered it since we looked: judge what it wrote. */
+	if (r == EEXIST && binfmt_read(b, item->entry_name, &e) == 0) {
+		judge_existing(item, &e, t);
+		return;
+	}
+	report_error("%s: %s", item->entry_name, register_cause(r, item, cause, sizeof(cause)));
+	t->failed++;
+}
+
+static void apply_item(const struct binfmt *b, const struct plan_item *item, struct tally *t)
+{
+	switch (item->action) {
+	case PLAN_REGISTER:
+		register_item(b, item, t);
+		break;
+	case PLAN_FAIL_INTERPRETER:
+	case PLAN_REFUSE_NATIVE:
+		report_error("%s: %s", item->entry_name, item->why);
+		t->failed++;
+		break;
+	case PLAN_SKIP_HOST:
+	case PLAN_SKIP_FAMILY:
+	case PLAN_SKIP_UNNAMED:
+	case PLAN_SKIP_MISSING:
+		note_skip(item);
+		t->skipped++;
+		break;
+	}
+}
+
+/* --reset: remove every entry whose name begins with "qemu-", and only those:
+ * other tools' entries (Java, Wine, WSL, Python) are never touched. */
+static int remove_qemu_entries(const struct binfmt *b, struct tally *t)
+{
+	struct binfmt_names names;
+
+	if (binfmt_list(b, &names) != 0) {
+		report_error("cannot list %s: %s", b->path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < names.count; i++) {
+		const char *name = names.names[i];
+		int r;
+
+		if (strncmp(name, "qemu-", 5) != 0)
+			continue;
+		r = binfmt_remove(b, name);
+		if (r == 0) {
+			report_removed(name);
+			t->removed++;
+		} else if (r != ENOENT) {  /* ENOENT: another process removed it */
+			report_error("%s: cannot remove: %s", name, strerror(r));
+			t->failed++;
+		}
+	}
+	binfmt_names_free(&names);
+	return 0;
+}
+
+static void explain_flags(void)
+{
+	if (plan.flags & BINFMT_FLAG_C)
+		report_note("--credential yes: setuid programs (sudo, su, ping) run emulated "
+			    "with the credentials of their owner, root for most of them");
+	if (!(plan.flags & BINFMT_FLAG_F))
+		report_note("without --persistent yes the kernel looks up each interpreter "
+			    "at every exec, in the mount namespace of the program started: "
+			    "those paths must exist there (on the host, in each container "
+			    "or chroot)");
+}
+
+/* The mount is checked again before each batch of writes. */
+static int recheck(const struct binfmt *b)
+{
+	char err[1024];
+
+	if (binfmt_recheck(b, err, sizeof(err)) == 0)
+		return 0;
+	report_error("%s", err);
+	return -1;
+}
+
+static int register_all(const struct options *o)
+{
+	struct binfmt b;
+	struct tally t = { 0 };
+
+	refuse_native_matches();
+	if (open_binfmt(o, &b, true) != 0)
+		return EXIT_BINFMT_UNUSABLE;
+	explain_flags();
+	if (o->reset && (recheck(&b) != 0 || remove_qemu_entries(&b, &t) != 0)) {
+		binfmt_close(&b);
+		return EXIT_BINFMT_UNUSABLE;
+	}
+	if (recheck(&b) != 0) {
+		binfmt_close(&b);
+		return EXIT_BINFMT_UNUSABLE;
+	}
+	for (size_t i = 0; i < plan.count; i++)
+		apply_item(&b, &plan.items[i], &t);
+	binfmt_close(&b);
+	report_summary(&t);
+	return t.failed > 0 ? EXIT_SOME_FAILED : EXIT_DONE;
+}
+
+int main(int argc, char *argv[])
+{
+	const struct environment env = {
+		.qemu_bin_dir = getenv("QEMU_BIN_DIR"),
+		.qemu_suffix = getenv("QEMU_SUFFIX"),
+		.host_arch = getenv("HOST_ARCH"),
+	};
+	struct options o;
+	char err[1024];
+
+	if (cli_parse(argc, argv, &env, &o, err, sizeof(err)) != 0) {
+		usage_error(err);
+		return EXIT_USAGE;
+	}
+	if (o.help) {
+		cli_usage(stdout);
+		return EXIT_DONE;
+	}
+	if (o.version) {
+		print_version(&o);
+		return EXIT_DONE;
+	}
+	if (!o.wants_registration)
+		return show_status(&o);
+	if (make_plan(&o) != 0)
+		return EXIT_USAGE;
+	if (o.dry_run)
+		return dry_run();
+	return register_all(&o);
+}

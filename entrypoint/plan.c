@@ -1,0 +1,244 @@
+#include "plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void set_why(struct plan_item *item, enum plan_action action, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_why(struct plan_item *item, enum plan_action action, const char *fmt, ...)
+{
+	va_list ap;
+
+	item->action = action;
+	va_start(ap, fmt);
+	vsnprintf(item->why, sizeof(item->why), fmt, ap);
+	va_end(ap);
+}
+
+static void list_target_names(char *out, size_t size)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < target_count && used < size; i++) {
+		int n = snprintf(out + used, size - used, "%s%s", i ? " " : "", targets[i].name);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+/* Mark the targets named on the command line; an unknown name is an error. */
+static int mark_named(const struct options *o, struct plan *p, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < o->named_count; i++) {
+		const struct target *t = target_by_name(o->named[i]);
+		char known[512];
+
+		if (t == NULL) {
+			list_target_names(known, sizeof(known));
+			return fail(err, errlen, "unknown target '%s'; known targets: %s",
+				    o->named[i], known);
+		}
+		p->items[target_index(t)].named = true;
+	}
+	return 0;
+}
+
+static size_t append_escaped(char *out, size_t used, size_t size,
+			     const unsigned char *bytes, size_t len)
+{
+	for (size_t i = 0; i < len && used < size; i++) {
+		int n = snprintf(out + used, size - used, "\\x%02x", bytes[i]);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	return used;
+}
+
+/* ":qemu-aarch64:M::<magic>:<mask>:<interpreter>:<flags>", the format of
+ * QEMU's qemu-binfmt-conf.sh; every magic and mask byte written as \xHH,
+ * which the kernel decodes itself. Returns -1 when it would not fit. */
+static int build_line(struct plan_item *item, unsigned flags)
+{
+	const struct target *t = item->target;
+	char *out = item->line;
+	size_t size = sizeof(item->line);
+	char letters[5];
+	size_t used;
+	int n;
+
+	binfmt_flags_format(flags, letters);
+	n = snprintf(out, size, ":%s:M::", item->entry_name);
+	used = n > 0 ? (size_t)n : 0;
+	used = append_escaped(out, used, size, t->magic, t->magic_len);
+	if (used < size)
+		out[used++] = ':';
+	used = append_escaped(out, used, size, t->mask, t->mask_len);
+	if (used < size) {
+		n = snprintf(out + used, size - used, ":%s:%s", item->interpreter, letters);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	if (used >= size || used > BINFMT_REGISTER_MAX)
+		return -1;
+	item->line_len = used;
+	return 0;
+}
+
+static void decide(const struct options *o, const struct target *host, struct plan_item *item,
+		   bool any_named)
+{
+	const struct target *t = item->target;
+
+	item->action = PLAN_REGISTER;
+	if (t == host)
+		set_why(item, PLAN_SKIP_HOST, "%s is this machine's own architecture", t->name);
+	else if (!o->ignore_family && strcmp(t->family, host->family) == 0)
+		set_why(item, PLAN_SKIP_FAMILY,
+			"%s is of this machine's family (%s) and runs natively; "
+			"--ignore-family yes registers it", t->name, t->family);
+	else if (any_named && !item->named)
+		item->action = PLAN_SKIP_UNNAMED;
+}
+
+int plan_build(const struct options *o, const struct target *host, struct plan *p,
+	       char *err, size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	p->host = host;
+	p->count = target_count;
+	p->flags = (o->persistent ? BINFMT_FLAG_F : 0u) |
+		   (o->credential ? BINFMT_FLAG_O | BINFMT_FLAG_C : 0u) |
+		   (o->preserve_argv0 ? BINFMT_FLAG_P : 0u);
+	for (size_t i = 0; i < p->count; i++)
+		p->items[i].target = &targets[i];
+	if (mark_named(o, p, err, errlen) != 0)
+		return -1;
+	for (size_t i = 0; i < p->count; i++) {
+		struct plan_item *item = &p->items[i];
+		const struct target *t = item->target;
+		int n;
+
+		snprintf(item->entry_name, sizeof(item->entry_name), "qemu-%s", t->name);
+		n = snprintf(item->interpreter, sizeof(item->interpreter), "%s%s%s%s",
+			     o->qemu_path,
+			     o->qemu_path[strlen(o->qemu_path) - 1] == '/' ? "" : "/",
+			     t->interpreter, o->qemu_suffix);
+		if (n < 0 || (size_t)n >= sizeof(item->interpreter))
+			return fail(err, errlen, "the interpreter path for %s is too long",
+				    t->name);
+		decide(o, host, item, o->named_count > 0);
+		if (build_line(item, p->flags) != 0)
+			return fail(err, errlen,
+				    "the register string for %s would be longer than the "
+				    "kernel's limit of %d bytes; use a shorter --qemu-path",
+				    t->name, BINFMT_REGISTER_MAX);
+	}
+	return 0;
+}
+
+void plan_check_interpreters(struct plan *p)
+{
+	if (!(p->flags & BINFMT_FLAG_F))
+		return;
+	for (size_t i = 0; i < p->count; i++) {
+		struct plan_item *item = &p->items[i];
+		struct stat st;
+
+		if (item->action != PLAN_REGISTER)
+			continue;
+		if (stat(item->interpreter, &st) != 0) {
+			int e = errno;
+			if (e == ENOENT && !item->named)
+				set_why(item, PLAN_SKIP_MISSING,
+					"%s is not here (with --persistent yes the "
+					"interpreter must exist when registering)",
+					item->interpreter);
+			else
+				set_why(item, PLAN_FAIL_INTERPRETER,
+					"cannot use interpreter %s: %s (with --persistent yes "
+					"it must exist when registering)",
+					item->interpreter, strerror(e));
+		} else if (!S_ISREG(st.st_mode)) {
+			set_why(item, PLAN_FAIL_INTERPRETER,
+				"interpreter %s is not a regular file", item->interpreter);
+		} else if (access(item->interpreter, X_OK) != 0) {
+			set_why(item, PLAN_FAIL_INTERPRETER,
+				"interpreter %s is not executable", item->interpreter);
+		}
+	}
+}
+
+void plan_refuse_native(struct plan *p, const unsigned char *head, size_t len,
+			const char *name)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		struct plan_item *item = &p->items[i];
+
+		if (item->action == PLAN_REGISTER && target_matches(item->target, head, len))
+			set_why(item, PLAN_REFUSE_NATIVE,
+				"refusing to register: the entry would match %s, a program "
+				"native to this machine, and send every native program to the "
+				"emulator (exec loop; with F the host is unusable until it is "
+				"removed). Is HOST_ARCH right?", name);
+	}
+}
+
+static ssize_t read_head(const char *path, unsigned char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size);
+	close(fd);
+	return n;
+}
+
+void plan_refuse_self_interpreting(struct plan *p)
+{
+	for (size_t i = 0; i < p->count; i++) {
+		struct plan_item *item = &p->items[i];
+		unsigned char head[ELF_HEAD_MAX];
+		ssize_t n;
+
+		if (item->action != PLAN_REGISTER)
+			continue;
+		n = read_head(item->interpreter, head, sizeof(head));
+		if (n > 0 && target_matches(item->target, head, (size_t)n))
+			set_why(item, PLAN_REFUSE_NATIVE,
+				"refusing to register: the entry would match its own "
+				"interpreter %s (exec loop); is HOST_ARCH right?",
+				item->interpreter);
+	}
+}
+
+bool plan_item_matches(const struct plan *p, const struct plan_item *item,
+		       const struct binfmt_entry *e)
+{
+	const struct target *t = item->target;
+
+	return !e->by_extension && e->offset == 0 && e->flags == p->flags &&
+	       strcmp(e->interpreter, item->interpreter) == 0 &&
+	       e->magic_len == t->magic_len && memcmp(e->magic, t->magic, t->magic_len) == 0 &&
+	       e->mask_len == t->mask_len && memcmp(e->mask, t->mask, t->mask_len) == 0;
+}

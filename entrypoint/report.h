@@ -1,0 +1,35 @@
+/* What the program tells people: result lines, notes, errors, the summary. */
+#ifndef QUS_REPORT_H
+#define QUS_REPORT_H
+
+#include "binfmt.h"
+#include "plan.h"
+
+struct tally {
+	unsigned registered;
+	unsigned present;
+	unsigned removed;
+	unsigned skipped;
+	unsigned failed;
+};
+
+/* "register: MESSAGE" on stderr. */
+void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "register: note: MESSAGE" on stderr. */
+void report_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The line users and scripts grep for, on stdout. */
+void report_registered(const struct plan_item *item);
+void report_present(const struct plan_item *item);
+void report_removed(const char *name);
+void report_summary(const struct tally *t);
+
+/* One --dry-run line: the register string. */
+void report_dry_run(const struct plan_item *item);
+
+/* The status view: what the kernel holds. */
+void report_status_header(const char *path, bool enabled, size_t count);
+void report_status_entry(const char *name, const struct binfmt_entry *e);
+void report_status_unreadable(const char *name, int err);
+
+#endif

@@ -1,0 +1,38 @@
+/* The QEMU user-mode targets that binfmt_misc can route programs to. */
+#ifndef QUS_TARGETS_H
+#define QUS_TARGETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The kernel reads at most this many bytes of a program for matching
+ * (BINPRM_BUF_SIZE); offset + magic length must stay within it. */
+#define ELF_HEAD_MAX 256
+
+struct target {
+	const char *name;         /* QEMU's name; the entry is "qemu-<name>" */
+	const char *interpreter;  /* emulator base name: i486 runs on qemu-i386 */
+	const char *family;       /* targets of the host's family are not registered */
+	const char *platforms;    /* OCI platforms, comma separated; "" when none */
+	const unsigned char *magic;
+	size_t magic_len;
+	const unsigned char *mask;
+	size_t mask_len;
+};
+
+#define TARGET_COUNT 34
+
+extern const struct target targets[TARGET_COUNT];
+extern const size_t target_count;
+
+/* The target called NAME ("aarch64"), or NULL. */
+const struct target *target_by_name(const char *name);
+
+/* Index of T in targets[]. */
+size_t target_index(const struct target *t);
+
+/* Whether the first LEN bytes of a program, HEAD, would be routed by the
+ * kernel to T's entry (the kernel's rule: every masked byte equal). */
+bool target_matches(const struct target *t, const unsigned char *head, size_t len);
+
+#endif

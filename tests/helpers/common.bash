@@ -1,0 +1,87 @@
+# Shared by every suite: where things are, and a private binfmt_misc instance.
+#
+# A private instance is a user + mount namespace with binfmt_misc mounted over
+# /proc/sys/fs/binfmt_misc (Linux >= 6.7). It starts empty, serves only the
+# processes inside, and dies with the namespace, so `register` runs unchanged
+# and the machine's own binfmt_misc is never touched.
+# shellcheck shell=bash
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+BUILD=$REPO/build
+REGISTER=$BUILD/register
+QEMU_BIN=$BUILD/rootfs/usr/bin
+FIXTURES=$BUILD/fixtures
+HELPERS=$BUILD/test
+BINFMT=/proc/sys/fs/binfmt_misc
+export REPO BUILD REGISTER QEMU_BIN FIXTURES HELPERS BINFMT
+
+# The PID of the process that holds the namespaces open.
+INSTANCE_PID=
+
+# Start a private instance: a sleeping process in a new user and mount
+# namespace, with binfmt_misc mounted inside. `in_instance` runs commands there.
+instance_start() {
+	local ready=$BATS_TEST_TMPDIR/instance.ready
+	unshare --user --map-root-user --mount --propagation private \
+		sh -c 'touch "$1"; exec sleep 3600' sh "$ready" 3>&- &
+	INSTANCE_PID=$!
+	local i
+	for i in $(seq 100); do
+		[ -e "$ready" ] && break
+		sleep 0.05
+	done
+	[ -e "$ready" ] || { echo "private instance did not start" >&2; return 1; }
+	in_instance mount -t binfmt_misc binfmt_misc "$BINFMT" || {
+		echo "cannot mount a private binfmt_misc instance: this needs Linux >= 6.7" >&2
+		return 1
+	}
+}
+
+# Run a command inside the private instance.
+in_instance() {
+	nsenter --target "$INSTANCE_PID" --user --mount -- "$@"
+}
+
+# End the instance: killing its only process ends the namespaces, and the
+# instance with its entries goes with them.
+instance_stop() {
+	if [ -n "$INSTANCE_PID" ]; then
+		kill "$INSTANCE_PID" 2>/dev/null || true
+		wait "$INSTANCE_PID" 2>/dev/null || true
+		INSTANCE_PID=
+	fi
+}
+
+# `register` inside the private instance.
+reg() {
+	in_instance "$REGISTER" "$@"
+}
+
+# The names of the entries the instance holds, one per line, sorted.
+entries() {
+	in_instance sh -c 'cd "$1" && ls -1 | grep -vx -e register -e status | sort' sh "$BINFMT"
+}
+
+# The kernel's text for one entry.
+entry() {
+	in_instance cat "$BINFMT/$1"
+}
+
+# A snapshot of everything the instance holds: names and contents.
+snapshot() {
+	in_instance sh -c 'cd "$1" && for f in $(ls -1 | sort); do
+		[ "$f" = register ] && continue; echo "== $f"; cat "$f"; done' sh "$BINFMT"
+}
+
+# Write a register string straight to the kernel, bypassing `register`.
+raw_register() {
+	in_instance sh -c 'printf "%s" "$1" > "$2/register"' sh "$1" "$BINFMT"
+}
+
+# The value of FIELD ("interpreter", "flags:", "magic", ...) in entry NAME.
+entry_field() {
+	entry "$1" | sed -n "s/^$2 \{0,1\}//p"
+}
