@@ -6,6 +6,7 @@
 # and the machine's own binfmt_misc is never touched.
 # shellcheck shell=bash
 
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
@@ -84,4 +85,23 @@ raw_register() {
 # The value of FIELD ("interpreter", "flags:", "magic", ...) in entry NAME.
 entry_field() {
 	entry "$1" | sed -n "s/^$2 \{0,1\}//p"
+}
+
+# A folder of stand-in emulators, one symlink to the reporter per target, so
+# that registration with F works without QEMU and an exec reports its entry.
+make_fake_qemu() {
+	local dir=$1 t
+	mkdir -p "$dir"
+	for t in $(cut -f1 < <(grep -v '^#' "$REPO/tests/data/elf-machines.tsv")); do
+		ln -sf "$HELPERS/reporter" "$dir/qemu-$t-static"
+	done
+}
+
+# The magic or mask (FIELD 4 or 5 of the register string) of TARGET's
+# dry-run line (any target but x86_64), as the kernel prints it back: lowercase
+# hex, no escapes.
+dry_run_hex() {
+	local target=$1 field=$2
+	HOST_ARCH=x86_64 "$REGISTER" --dry-run -i yes "$target" 2>/dev/null |
+		cut -d: -f"$field" | sed 's/\\x//g'
 }

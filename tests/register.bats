@@ -1,0 +1,193 @@
+#!/usr/bin/env bats
+# Registration as the kernel reads it back: names, interpreters, flags, magic
+# and mask; --reset; idempotency; what other tools registered survives.
+
+load helpers/common
+
+# The 31 targets that are not of x86_64's family (i386, i486, x86_64).
+FOREIGN="aarch64 aarch64_be alpha arm armeb hexagon hppa loongarch64 m68k
+microblaze microblazeel mips mips64 mips64el mipsel mipsn32 mipsn32el or1k ppc
+ppc64 ppc64le riscv32 riscv64 s390x sh4 sh4eb sparc sparc32plus sparc64 xtensa
+xtensaeb"
+
+setup() {
+	[ "$(uname -m)" = x86_64 ] || fail "these expectations are written for an x86_64 host"
+	instance_start
+	FAKE=$BATS_TEST_TMPDIR/fake-qemu
+	make_fake_qemu "$FAKE"
+}
+
+teardown() {
+	instance_stop
+}
+
+expected_names() {
+	local t
+	for t in $FOREIGN; do echo "qemu-$t"; done | sort
+}
+
+# Other tools' entries, as a Python, a WSL and a Java install make them.
+add_foreign_entries() {
+	raw_register ':python3.11:M::\xa7\x0d\x0d\x0a::/usr/bin/python3.11:'
+	raw_register ':WSLInterop:M::MZ::/init:P'
+	raw_register ':jar:E::jar::/usr/bin/jexec:'
+	raw_register ':qemu_like:M::\x01\x02\x03::/usr/bin/other:'
+}
+
+@test "--reset -p yes registers the 31 foreign targets with the pinned emulators, as the kernel reads back" {
+	run reg --reset -p yes -Q "$QEMU_BIN"
+	assert_success
+	assert_line "Setting $QEMU_BIN/qemu-aarch64-static as binfmt interpreter for aarch64"
+	assert_line "31 registered, 0 already present, 0 removed, 3 skipped, 0 failed"
+	assert_equal "$(entries)" "$(expected_names)"
+	local t
+	for t in $FOREIGN; do
+		[ -x "$QEMU_BIN/qemu-$t-static" ]
+		assert_equal "$(entry qemu-$t | head -1)" enabled
+		assert_equal "$(entry_field qemu-$t interpreter)" "$QEMU_BIN/qemu-$t-static"
+		assert_equal "$(entry_field qemu-$t flags:)" F
+		assert_equal "$(entry_field qemu-$t offset)" 0
+		assert_equal "$(entry_field qemu-$t magic)" "$(dry_run_hex "$t" 5)"
+		assert_equal "$(entry_field qemu-$t mask)" "$(dry_run_hex "$t" 6)"
+	done
+	assert_equal "$(entry_field qemu-aarch64 magic)" 7f454c460201010000000000000000000200b700
+	assert_equal "$(entry_field qemu-aarch64 mask)" ffffffffffffff00fffffffffffffffffeffffff
+}
+
+@test "--reset without flags registers entries whose flags read back empty" {
+	reg --reset -p yes -Q "$FAKE"
+	run reg --reset -Q "$FAKE"
+	assert_success
+	assert_line "31 registered, 0 already present, 31 removed, 3 skipped, 0 failed"
+	run entry qemu-aarch64
+	assert_line "flags: "
+	assert_equal "$(entry_field qemu-s390x flags:)" ""
+}
+
+@test "-c yes reads back OC; -c, -g and -p together read back POCF" {
+	reg --reset -c yes -Q "$FAKE" aarch64
+	assert_equal "$(entry_field qemu-aarch64 flags:)" OC
+	run reg --reset --credential yes --preserve-argv0 yes --persistent yes -Q "$FAKE" aarch64
+	assert_success
+	assert_equal "$(entry_field qemu-aarch64 flags:)" POCF
+	reg --reset -g yes -Q "$FAKE" aarch64
+	assert_equal "$(entry_field qemu-aarch64 flags:)" P
+}
+
+@test "-c yes explains, in one line, what credentials mean" {
+	run reg -c yes -p yes -Q "$FAKE" riscv64
+	assert_success
+	assert_line --partial "note: --credential yes: setuid programs"
+}
+
+@test "entries that are not QEMU's survive --reset untouched" {
+	add_foreign_entries
+	local before
+	before=$(in_instance sh -c 'cd "$1"; for e in python3.11 WSLInterop jar qemu_like; do echo "== $e"; cat "$e"; done' sh "$BINFMT")
+	reg --reset -p yes -Q "$FAKE"
+	run reg --reset -Q "$FAKE"
+	assert_success
+	assert_line "31 registered, 0 already present, 31 removed, 3 skipped, 0 failed"
+	refute_line --partial "Removed python3.11"
+	local after
+	after=$(in_instance sh -c 'cd "$1"; for e in python3.11 WSLInterop jar qemu_like; do echo "== $e"; cat "$e"; done' sh "$BINFMT")
+	assert_equal "$after" "$before"
+	assert_equal "$(entries | grep -c '^qemu-')" 31
+}
+
+@test "--reset is honoured anywhere on the line, not only first" {
+	reg -p yes -Q "$FAKE" aarch64 riscv64
+	run reg -p no -Q "$FAKE" --reset aarch64
+	assert_success
+	assert_line "Removed qemu-riscv64"
+	assert_equal "$(entries)" "qemu-aarch64"
+	assert_equal "$(entry_field qemu-aarch64 flags:)" ""
+}
+
+@test "a second identical run exits 0 and changes nothing" {
+	add_foreign_entries
+	reg --reset -p yes -Q "$FAKE"
+	local before
+	before=$(snapshot)
+	run reg -p yes -Q "$FAKE"
+	assert_success
+	assert_line "Already registered: $FAKE/qemu-aarch64-static as binfmt interpreter for aarch64"
+	assert_line "0 registered, 31 already present, 0 removed, 3 skipped, 0 failed"
+	assert_equal "$(snapshot)" "$before"
+}
+
+@test "a run that differs, without --reset, exits 1, names each target and changes nothing" {
+	reg --reset -p yes -Q "$FAKE"
+	local before
+	before=$(snapshot)
+	run reg -p no -Q "$FAKE"
+	assert_failure 1
+	assert_line "register: qemu-aarch64: a different entry is already registered (interpreter $FAKE/qemu-aarch64-static, flags: F); run with --reset to replace it"
+	assert_line --partial "register: qemu-s390x: a different entry is already registered"
+	assert_line "0 registered, 0 already present, 0 removed, 3 skipped, 31 failed"
+	assert_equal "$(snapshot)" "$before"
+}
+
+@test "named targets register only those" {
+	run reg -p yes -Q "$FAKE" riscv64 s390x
+	assert_success
+	assert_equal "$(entries)" "$(printf 'qemu-riscv64\nqemu-s390x')"
+	assert_line "2 registered, 0 already present, 0 removed, 32 skipped, 0 failed"
+}
+
+@test "with no option that asks for a change, it lists what the kernel holds and changes nothing" {
+	add_foreign_entries
+	reg -p yes -Q "$FAKE" aarch64
+	local before
+	before=$(snapshot)
+	run reg
+	assert_success
+	assert_line "binfmt_misc at /proc/sys/fs/binfmt_misc: enabled, 5 entries"
+	assert_line --regexp "^qemu-aarch64 +enabled +flags:F +$FAKE/qemu-aarch64-static$"
+	assert_line --regexp "^jar +enabled +flags: +/usr/bin/jexec$"
+	assert_equal "$(snapshot)" "$before"
+	run reg --mount "$BINFMT"
+	assert_success
+	assert_equal "$(snapshot)" "$before"
+}
+
+@test "it mounts binfmt_misc itself when nothing is mounted there, as in a fresh privileged container" {
+	instance_stop
+	run unshare --user --map-root-user --mount sh -c '
+		"$1" --reset -p yes -Q "$2" aarch64 && cat /proc/sys/fs/binfmt_misc/qemu-aarch64' sh "$REGISTER" "$FAKE"
+	assert_success
+	assert_line "register: note: mounted binfmt_misc at /proc/sys/fs/binfmt_misc"
+	assert_line "Setting $FAKE/qemu-aarch64-static as binfmt interpreter for aarch64"
+	assert_line "interpreter $FAKE/qemu-aarch64-static"
+}
+
+@test "with F, targets whose emulator is absent are skipped with a note; a named one is a failure" {
+	local some=$BATS_TEST_TMPDIR/some
+	mkdir -p "$some"
+	ln -s "$HELPERS/reporter" "$some/qemu-aarch64-static"
+	run reg -p yes -Q "$some"
+	assert_success
+	assert_line "register: note: skipping riscv64: $some/qemu-riscv64-static is not here (with --persistent yes the interpreter must exist when registering)"
+	assert_line "1 registered, 0 already present, 0 removed, 33 skipped, 0 failed"
+	assert_equal "$(entries)" qemu-aarch64
+	run reg -p yes -Q "$some" aarch64 riscv64
+	assert_failure 1
+	assert_line --partial "register: qemu-riscv64: cannot use interpreter $some/qemu-riscv64-static: No such file or directory"
+	assert_line "0 registered, 1 already present, 0 removed, 32 skipped, 1 failed"
+}
+
+@test "without F, entries are written as asked, with a note that the paths must exist where programs run" {
+	run reg -Q /nonexistent/bin riscv64
+	assert_success
+	assert_line --partial "note: without --persistent yes the kernel looks up each interpreter at every exec"
+	assert_equal "$(entry_field qemu-riscv64 interpreter)" /nonexistent/bin/qemu-riscv64-static
+}
+
+@test "QEMU_BIN_DIR and QEMU_SUFFIX set the interpreter path; -Q and -F override them" {
+	run in_instance env QEMU_BIN_DIR=/opt/q QEMU_SUFFIX=-x "$REGISTER" --dry-run riscv64
+	assert_output --regexp ':/opt/q/qemu-riscv64-x:$'
+	run in_instance env QEMU_BIN_DIR=/opt/q QEMU_SUFFIX= "$REGISTER" --dry-run riscv64
+	assert_output --regexp ':/opt/q/qemu-riscv64:$'
+	run in_instance env QEMU_BIN_DIR=/opt/q "$REGISTER" --dry-run -Q /usr/local/bin -F -q riscv64
+	assert_output --regexp ':/usr/local/bin/qemu-riscv64-q:$'
+}
