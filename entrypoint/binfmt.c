@@ -1,7 +1,6 @@
 #include "binfmt.h"
 
 #include <dirent.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,6 +10,8 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
+
+#include "errbuf.h"
 
 /* Entry files are opened relative to the mount, never through a symlink:
  * a folder that only pretends to be binfmt_misc gets no writes. */
@@ -47,7 +48,8 @@ static int parse_hex(const char *s, size_t len, unsigned char *out, size_t *out_
 	if (len % 2 != 0 || len / 2 > BINFMT_FIELD_MAX)
 		return -1;
 	for (size_t i = 0; i < len; i += 2) {
-		int hi = hex_value(s[i]), lo = hex_value(s[i + 1]);
+		int hi = hex_value(s[i]);
+		int lo = hex_value(s[i + 1]);
 		if (hi < 0 || lo < 0)
 			return -1;
 		out[i / 2] = (unsigned char)(hi << 4 | lo);
@@ -165,19 +167,6 @@ int binfmt_parse_entry(const char *text, size_t len, struct binfmt_entry *e)
 	return 0;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static bool is_binfmt_misc(int fd)
 {
 	struct statfs sfs;
@@ -218,10 +207,10 @@ static int open_folder(const char *path, int *fd, char *err, size_t errlen)
 	if (*fd >= 0)
 		return 0;
 	if (errno == ENOENT && strcmp(path, "/proc/sys/fs/binfmt_misc") == 0)
-		return fail(err, errlen,
+		return errbuf_set(err, errlen,
 			    "%s does not exist: this kernel has no binfmt_misc loaded; "
 			    "on the host run: modprobe binfmt_misc", path);
-	return fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	return errbuf_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
 }
 
 static int mount_here(struct binfmt *b, char *err, size_t errlen)
@@ -229,9 +218,9 @@ static int mount_here(struct binfmt *b, char *err, size_t errlen)
 	bool empty = false;
 
 	if (folder_is_empty(b->dirfd, &empty) != 0)
-		return fail(err, errlen, "cannot read %s: %s", b->path, strerror(errno));
+		return errbuf_set(err, errlen, "cannot read %s: %s", b->path, strerror(errno));
 	if (!empty)
-		return fail(err, errlen,
+		return errbuf_set(err, errlen,
 			    "%s is not a binfmt_misc filesystem and is not empty: "
 			    "refusing to mount over it or to write into it; "
 			    "give --mount the folder where binfmt_misc is mounted", b->path);
@@ -239,15 +228,15 @@ static int mount_here(struct binfmt *b, char *err, size_t errlen)
 		  NULL) != 0) {
 		int e = errno;
 		if (e == ENODEV)
-			return fail(err, errlen,
+			return errbuf_set(err, errlen,
 				    "this kernel has no binfmt_misc: on the host run: "
 				    "modprobe binfmt_misc");
 		if (e == EPERM || e == EACCES)
-			return fail(err, errlen,
+			return errbuf_set(err, errlen,
 				    "binfmt_misc is not mounted at %s and this process may not "
 				    "mount it (%s): run the container with --privileged, or run "
 				    "register as root on the host", b->path, strerror(e));
-		return fail(err, errlen, "cannot mount binfmt_misc at %s: %s", b->path,
+		return errbuf_set(err, errlen, "cannot mount binfmt_misc at %s: %s", b->path,
 			    strerror(e));
 	}
 	b->mounted = true;
@@ -255,7 +244,7 @@ static int mount_here(struct binfmt *b, char *err, size_t errlen)
 	if (open_folder(b->path, &b->dirfd, err, errlen) != 0)
 		return -1;
 	if (!is_binfmt_misc(b->dirfd))
-		return fail(err, errlen, "mounted binfmt_misc at %s, but %s is still "
+		return errbuf_set(err, errlen, "mounted binfmt_misc at %s, but %s is still "
 			    "not binfmt_misc (a folder mounted over it?)", b->path, b->path);
 	return 0;
 }
@@ -265,7 +254,7 @@ static int open_register(struct binfmt *b, char *err, size_t errlen)
 	b->registerfd = openat(b->dirfd, "register", O_WRONLY | ENTRY_OPEN_FLAGS);
 	if (b->registerfd >= 0)
 		return 0;
-	return fail(err, errlen,
+	return errbuf_set(err, errlen,
 		    "%s/register is not writable (%s): run the container with --privileged, "
 		    "or run register as root on the host", b->path, strerror(errno));
 }
@@ -292,7 +281,7 @@ int binfmt_recheck(const struct binfmt *b, char *err, size_t errlen)
 {
 	if (is_binfmt_misc(b->dirfd) && (b->registerfd < 0 || is_binfmt_misc(b->registerfd)))
 		return 0;
-	return fail(err, errlen, "%s is no longer a binfmt_misc filesystem; stopped",
+	return errbuf_set(err, errlen, "%s is no longer a binfmt_misc filesystem; stopped",
 		    b->path);
 }
 

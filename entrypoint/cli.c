@@ -1,7 +1,8 @@
 #include "cli.h"
 
-#include <stdarg.h>
 #include <string.h>
+
+#include "errbuf.h"
 
 #define DEFAULT_QEMU_PATH "/usr/bin"
 #define DEFAULT_QEMU_SUFFIX "-static"
@@ -47,19 +48,6 @@ static const struct option_spec specs[] = {
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static const struct option_spec *find_long(const char *name, size_t len)
 {
 	for (size_t i = 0; i < SPEC_COUNT; i++)
@@ -85,7 +73,7 @@ static int parse_yes_no(const struct option_spec *s, const char *value, bool *ou
 	else if (strcmp(value, "no") == 0)
 		*out = false;
 	else
-		return fail(err, errlen, "--%s expects yes or no, not '%s'",
+		return errbuf_set(err, errlen, "--%s expects yes or no, not '%s'",
 			    s->long_name, value);
 	return 0;
 }
@@ -108,18 +96,18 @@ static bool has_dotdot_component(const char *path)
 static int check_qemu_path(const char *path, const char *source, char *err, size_t errlen)
 {
 	if (path[0] != '/')
-		return fail(err, errlen, "%s must be an absolute path, not '%s'", source, path);
+		return errbuf_set(err, errlen, "%s must be an absolute path, not '%s'", source, path);
 	if (strpbrk(path, ":\n") != NULL)
-		return fail(err, errlen, "%s must not contain ':' or a newline", source);
+		return errbuf_set(err, errlen, "%s must not contain ':' or a newline", source);
 	if (has_dotdot_component(path))
-		return fail(err, errlen, "%s must not contain a '..' component: '%s'", source, path);
+		return errbuf_set(err, errlen, "%s must not contain a '..' component: '%s'", source, path);
 	return 0;
 }
 
 static int check_qemu_suffix(const char *suffix, const char *source, char *err, size_t errlen)
 {
 	if (strpbrk(suffix, "/:\n") != NULL)
-		return fail(err, errlen, "%s must not contain '/', ':' or a newline", source);
+		return errbuf_set(err, errlen, "%s must not contain '/', ':' or a newline", source);
 	return 0;
 }
 
@@ -155,11 +143,11 @@ static int apply_option(const struct option_spec *s, const char *value, struct o
 		return check_qemu_suffix(value, "--qemu-suffix", err, errlen);
 	case OPT_MOUNT:
 		if (value[0] == '\0')
-			return fail(err, errlen, "--mount needs a folder");
+			return errbuf_set(err, errlen, "--mount needs a folder");
 		o->mount_dir = value;
 		return 0;
 	}
-	return fail(err, errlen, "internal error: unhandled option");
+	return errbuf_set(err, errlen, "internal error: unhandled option");
 }
 
 static void set_defaults(const struct environment *env, struct options *o)
@@ -180,14 +168,14 @@ static int check_environment(const struct environment *env, char *err, size_t er
 	    check_qemu_suffix(env->qemu_suffix, "QEMU_SUFFIX", err, errlen) != 0)
 		return -1;
 	if (env->host_arch != NULL && env->host_arch[0] == '\0')
-		return fail(err, errlen, "HOST_ARCH is set but empty");
+		return errbuf_set(err, errlen, "HOST_ARCH is set but empty");
 	return 0;
 }
 
 static int add_named(const char *name, struct options *o, char *err, size_t errlen)
 {
 	if (o->named_count == CLI_MAX_NAMED)
-		return fail(err, errlen, "too many targets named (at most %d)", CLI_MAX_NAMED);
+		return errbuf_set(err, errlen, "too many targets named (at most %d)", CLI_MAX_NAMED);
 	o->named[o->named_count++] = name;
 	o->wants_registration = true;
 	return 0;
@@ -202,11 +190,11 @@ static int parse_long(int argc, char *const argv[], int i, struct options *o,
 	const char *eq = strchr(name, '=');
 	size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
 	const struct option_spec *s = find_long(name, len);
-	const char *value = NULL;
+	const char *value = "";
 	int used = 1;
 
 	if (s == NULL)
-		return fail(err, errlen, "unknown option '--%.*s'", (int)len, name);
+		return errbuf_set(err, errlen, "unknown option '--%.*s'", (int)len, name);
 	if (s->takes_value) {
 		if (eq != NULL) {
 			value = eq + 1;
@@ -214,10 +202,10 @@ static int parse_long(int argc, char *const argv[], int i, struct options *o,
 			value = argv[i + 1];
 			used = 2;
 		} else {
-			return fail(err, errlen, "--%s needs a value", s->long_name);
+			return errbuf_set(err, errlen, "--%s needs a value", s->long_name);
 		}
 	} else if (eq != NULL) {
-		return fail(err, errlen, "--%s takes no value", s->long_name);
+		return errbuf_set(err, errlen, "--%s takes no value", s->long_name);
 	}
 	if (s->registers)
 		o->wants_registration = true;
@@ -230,11 +218,11 @@ static int parse_short(int argc, char *const argv[], int i, struct options *o,
 {
 	const struct option_spec *s = find_short(argv[i][1]);
 	const char *attached = argv[i] + 2;
-	const char *value = NULL;
+	const char *value = "";
 	int used = 1;
 
 	if (s == NULL)
-		return fail(err, errlen, "unknown option '%s'", argv[i]);
+		return errbuf_set(err, errlen, "unknown option '%s'", argv[i]);
 	if (s->takes_value) {
 		if (*attached != '\0') {
 			value = attached;
@@ -242,11 +230,11 @@ static int parse_short(int argc, char *const argv[], int i, struct options *o,
 			value = argv[i + 1];
 			used = 2;
 		} else {
-			return fail(err, errlen, "-%c (--%s) needs a value", s->short_name,
+			return errbuf_set(err, errlen, "-%c (--%s) needs a value", s->short_name,
 				    s->long_name);
 		}
 	} else if (*attached != '\0') {
-		return fail(err, errlen, "unknown option '%s'", argv[i]);
+		return errbuf_set(err, errlen, "unknown option '%s'", argv[i]);
 	}
 	if (s->registers)
 		o->wants_registration = true;

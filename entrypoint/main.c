@@ -156,10 +156,10 @@ static int dry_run(void)
  * every entry against this very program and against its own interpreter. */
 static void refuse_native_matches(void)
 {
-	unsigned char head[ELF_HEAD_MAX];
 	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 
 	if (fd >= 0) {
+		unsigned char head[ELF_HEAD_MAX];
 		ssize_t n = read(fd, head, sizeof(head));
 		close(fd);
 		if (n > 0)
@@ -315,6 +315,17 @@ static void explain_flags(void)
 			    "or chroot)");
 }
 
+/* Targets skipped because their emulator is absent (with F). Some missing
+ * is normal, an image may ship only some; all of them is a wrong path. */
+static size_t count_missing(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan.count; i++)
+		n += plan.items[i].action == PLAN_SKIP_MISSING;
+	return n;
+}
+
 /* The mount is checked again before each batch of writes. */
 static int recheck(const struct binfmt *b)
 {
@@ -346,6 +357,11 @@ static int register_all(const struct options *o)
 	for (size_t i = 0; i < plan.count; i++)
 		apply_item(&b, &plan.items[i], &t);
 	binfmt_close(&b);
+	if (t.registered + t.present + t.failed == 0 && count_missing() > 0) {
+		report_error("no emulator was found in %s: is --qemu-path (or QEMU_BIN_DIR) "
+			     "right?", o->qemu_path);
+		t.failed++;
+	}
 	report_summary(&t);
 	return t.failed > 0 ? EXIT_SOME_FAILED : EXIT_DONE;
 }

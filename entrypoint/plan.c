@@ -8,18 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#include "errbuf.h"
 
 static void set_why(struct plan_item *item, enum plan_action action, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -52,11 +41,11 @@ static int mark_named(const struct options *o, struct plan *p, char *err, size_t
 {
 	for (size_t i = 0; i < o->named_count; i++) {
 		const struct target *t = target_by_name(o->named[i]);
-		char known[512];
 
 		if (t == NULL) {
+			char known[512];
 			list_target_names(known, sizeof(known));
-			return fail(err, errlen, "unknown target '%s'; known targets: %s",
+			return errbuf_set(err, errlen, "unknown target '%s'; known targets: %s",
 				    o->named[i], known);
 		}
 		p->items[target_index(t)].named = true;
@@ -125,9 +114,9 @@ int plan_build(const struct options *o, const struct target *host, struct plan *
 	memset(p, 0, sizeof(*p));
 	p->host = host;
 	p->count = target_count;
-	p->flags = (o->persistent ? BINFMT_FLAG_F : 0u) |
-		   (o->credential ? BINFMT_FLAG_O | BINFMT_FLAG_C : 0u) |
-		   (o->preserve_argv0 ? BINFMT_FLAG_P : 0u);
+	p->flags = (o->persistent ? BINFMT_FLAG_F : 0U) |
+		   (o->credential ? BINFMT_FLAG_O | BINFMT_FLAG_C : 0U) |
+		   (o->preserve_argv0 ? BINFMT_FLAG_P : 0U);
 	for (size_t i = 0; i < p->count; i++)
 		p->items[i].target = &targets[i];
 	if (mark_named(o, p, err, errlen) != 0)
@@ -143,11 +132,11 @@ int plan_build(const struct options *o, const struct target *host, struct plan *
 			     o->qemu_path[strlen(o->qemu_path) - 1] == '/' ? "" : "/",
 			     t->interpreter, o->qemu_suffix);
 		if (n < 0 || (size_t)n >= sizeof(item->interpreter))
-			return fail(err, errlen, "the interpreter path for %s is too long",
+			return errbuf_set(err, errlen, "the interpreter path for %s is too long",
 				    t->name);
 		decide(o, host, item, o->named_count > 0);
 		if (build_line(item, p->flags) != 0)
-			return fail(err, errlen,
+			return errbuf_set(err, errlen,
 				    "the register string for %s would be longer than the "
 				    "kernel's limit of %d bytes; use a shorter --qemu-path",
 				    t->name, BINFMT_REGISTER_MAX);

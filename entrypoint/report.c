@@ -5,6 +5,9 @@
 #include <string.h>
 
 static void vreport(const char *prefix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	/* stdout first, so that a note lands after the lines it follows. */
 	fflush(stdout);

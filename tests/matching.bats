@@ -49,9 +49,10 @@ interpreter_of() {
 	assert_success
 	run in_instance "$HEADERS/i486.exec"
 	assert_output "qemu-i386-static $HEADERS/i486.exec"
-	# No entry takes an i386 header yet: the kernel's own ELF loader refuses it.
+	# No entry takes an i386 header yet: the kernel's own ELF loader refuses it
+	# (ENOEXEC; nsenter's execvp then hands it to sh, which fails too).
 	run -127 in_instance "$HEADERS/i386.exec"
-	assert_output --partial "Exec format error"
+	refute_output --partial "qemu-"
 	HOST_ARCH=aarch64 run reg -p yes -Q "$FAKE" i386
 	assert_success
 	run in_instance "$HEADERS/i386.dyn"
@@ -68,7 +69,7 @@ interpreter_of() {
 	while read -r line; do
 		owner=${line#:qemu-}
 		owner=${owner%%:*}
-		for t in $(cut -f1 < <(grep -v '^#' "$REPO/tests/data/elf-machines.tsv")); do
+		for t in $(all_targets); do
 			for kind in exec dyn; do
 				if "$HELPERS/binfmt-match" "$line" "$HEADERS/$t.$kind"; then
 					[ "$t" = "$owner" ] || failures+=("qemu-$owner matches $t.$kind")

@@ -43,12 +43,12 @@ add_foreign_entries() {
 	local t
 	for t in $FOREIGN; do
 		[ -x "$QEMU_BIN/qemu-$t-static" ]
-		assert_equal "$(entry qemu-$t | head -1)" enabled
-		assert_equal "$(entry_field qemu-$t interpreter)" "$QEMU_BIN/qemu-$t-static"
-		assert_equal "$(entry_field qemu-$t flags:)" F
-		assert_equal "$(entry_field qemu-$t offset)" 0
-		assert_equal "$(entry_field qemu-$t magic)" "$(dry_run_hex "$t" 5)"
-		assert_equal "$(entry_field qemu-$t mask)" "$(dry_run_hex "$t" 6)"
+		assert_equal "$(entry qemu-"$t" | head -1)" enabled
+		assert_equal "$(entry_field qemu-"$t" interpreter)" "$QEMU_BIN/qemu-$t-static"
+		assert_equal "$(entry_field qemu-"$t" flags:)" F
+		assert_equal "$(entry_field qemu-"$t" offset)" 0
+		assert_equal "$(entry_field qemu-"$t" magic)" "$(dry_run_hex "$t" 5)"
+		assert_equal "$(entry_field qemu-"$t" mask)" "$(dry_run_hex "$t" 6)"
 	done
 	assert_equal "$(entry_field qemu-aarch64 magic)" 7f454c460201010000000000000000000200b700
 	assert_equal "$(entry_field qemu-aarch64 mask)" ffffffffffffff00fffffffffffffffffeffffff

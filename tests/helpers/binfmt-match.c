@@ -30,8 +30,12 @@ int main(int argc, char *argv[])
 {
 	const char *field[8];
 	size_t flen[8];
-	unsigned char magic[512], mask[512], buf[256] = { 0 };
-	size_t nmagic, nmask, got, offset;
+	unsigned char magic[512];
+	unsigned char mask[512];
+	unsigned char buf[256] = { 0 };
+	size_t nmagic;
+	size_t nmask;
+	size_t offset;
 	const char *p;
 	FILE *f;
 	int k = 0;
@@ -61,9 +65,9 @@ int main(int argc, char *argv[])
 	f = fopen(argv[2], "rb");
 	if (f == NULL)
 		return 2;
-	got = fread(buf, 1, sizeof(buf), f);
+	/* A short file leaves zeros, as the kernel's buffer does. */
+	(void)fread(buf, 1, sizeof(buf), f);
 	fclose(f);
-	(void)got;  /* the kernel's buffer is zero-filled past the end, as is buf */
 	for (size_t i = 0; i < nmagic; i++)
 		if ((buf[offset + i] ^ magic[i]) & mask[i])
 			return 1;

@@ -29,8 +29,8 @@ instance_start() {
 	unshare --user --map-root-user --mount --propagation private \
 		sh -c 'touch "$1"; exec sleep 3600' sh "$ready" 3>&- &
 	INSTANCE_PID=$!
-	local i
-	for i in $(seq 100); do
+	local _
+	for _ in $(seq 100); do
 		[ -e "$ready" ] && break
 		sleep 0.05
 	done
@@ -87,12 +87,17 @@ entry_field() {
 	entry "$1" | sed -n "s/^$2 \{0,1\}//p"
 }
 
+# The 34 QEMU target names, from the tests' own ELF facts.
+all_targets() {
+	grep -v '^#' "$REPO/tests/data/elf-machines.tsv" | cut -f1
+}
+
 # A folder of stand-in emulators, one symlink to the reporter per target, so
 # that registration with F works without QEMU and an exec reports its entry.
 make_fake_qemu() {
 	local dir=$1 t
 	mkdir -p "$dir"
-	for t in $(cut -f1 < <(grep -v '^#' "$REPO/tests/data/elf-machines.tsv")); do
+	for t in $(all_targets); do
 		ln -sf "$HELPERS/reporter" "$dir/qemu-$t-static"
 	done
 }

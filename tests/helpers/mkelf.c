@@ -25,20 +25,18 @@ static void put(unsigned char *p, uint32_t v, int bytes, int big_endian)
 int main(int argc, char *argv[])
 {
 	unsigned char h[64] = { 0x7f, 'E', 'L', 'F' };
-	int is64, be, fd;
-	size_t size;
-	uint32_t type, machine, flags;
+	int fd;
 
 	if (argc < 6 || argc > 7) {
 		fputs("usage: mkelf OUT 32|64 le|be MACHINE exec|dyn [E_FLAGS]\n", stderr);
 		return 2;
 	}
-	is64 = strcmp(argv[2], "64") == 0;
-	be = strcmp(argv[3], "be") == 0;
-	machine = (uint32_t)strtoul(argv[4], NULL, 0);
-	type = strcmp(argv[5], "dyn") == 0 ? 3 : 2;
-	flags = argc == 7 ? (uint32_t)strtoul(argv[6], NULL, 0) : 0;
-	size = is64 ? 64 : 52;
+	const int is64 = strcmp(argv[2], "64") == 0;
+	const int be = strcmp(argv[3], "be") == 0;
+	const uint32_t machine = (uint32_t)strtoul(argv[4], NULL, 0);
+	const uint32_t type = strcmp(argv[5], "dyn") == 0 ? 3 : 2;
+	const uint32_t flags = argc == 7 ? (uint32_t)strtoul(argv[6], NULL, 0) : 0;
+	const size_t size = is64 ? 64 : 52;
 
 	h[4] = is64 ? 2 : 1;        /* EI_CLASS */
 	h[5] = be ? 2 : 1;          /* EI_DATA */
