@@ -55,7 +55,7 @@ run: deps all qemu
 	$(BUILD)/register
 
 test: test-deps all qemu fixtures $(HELPERS)
-	$(BATS) --print-output-on-failure $(SUITES)
+	$(BATS) --formatter tap --print-output-on-failure $(SUITES)
 
 lint:
 	scripts/lint
