@@ -5,6 +5,9 @@
 #                 this host (--reset -p yes) and show the result
 #   make test     install test dependencies and run every suite
 #   make lint     cppcheck, clang-tidy and shellcheck
+#   make image    the images for this machine's platform (podman, or docker)
+#   make image-all   multi-platform indexes (amd64 arm64 ppc64le s390x riscv64 arm/v7 386)
+#   make image-oci   those indexes as an OCI layout in build/oci
 
 SHELL := /bin/bash
 VERSION := $(shell cat VERSION)
@@ -23,9 +26,9 @@ HEADERS := $(wildcard entrypoint/*.h)
 HELPERS := $(BUILD)/test/reporter $(BUILD)/test/mkelf $(BUILD)/test/binfmt-match
 
 BATS := bats
-SUITES ?= tests
+SUITES ?= tests tests/e2e
 
-.PHONY: all qemu fixtures run test test-deps deps lint clean
+.PHONY: all qemu fixtures cross image image-all image-oci run test test-e2e test-deps deps lint clean
 
 all: $(BUILD)/register
 
@@ -44,6 +47,20 @@ qemu:
 fixtures:
 	tests/fixtures/fetch $(BUILD)/fixtures
 
+cross:
+	scripts/cross-build --all $(BUILD)/cross
+
+image: all
+	scripts/install-deps image
+	containers/build native
+
+image-all: all
+	scripts/install-deps image
+	containers/build all
+
+image-oci: image-all
+	containers/build oci $(BUILD)/oci
+
 deps:
 	scripts/install-deps build
 
@@ -54,8 +71,12 @@ run: deps all qemu
 	$(BUILD)/register --reset -p yes -Q $(QEMU_BIN)
 	$(BUILD)/register
 
-test: test-deps all qemu fixtures $(HELPERS)
+test: test-deps all qemu fixtures $(HELPERS) image
 	$(BATS) --formatter tap --print-output-on-failure $(SUITES)
+
+# The end-to-end suites alone: they use this machine's real binfmt_misc.
+test-e2e: test-deps all qemu fixtures $(HELPERS) image
+	$(BATS) --formatter tap --print-output-on-failure tests/e2e
 
 lint:
 	scripts/lint
