@@ -174,9 +174,6 @@ static bool is_binfmt_misc(int fd)
 	return fstatfs(fd, &sfs) == 0 && sfs.f_type == BINFMT_MAGIC_FS;
 }
 
-/* Only an empty folder may have binfmt_misc mounted over it: mounting over
- * files would hide them, and a folder that holds a `register` of its own is
- * somebody else's. */
 static int folder_is_empty(int dirfd, bool *empty)
 {
 	int fd = dup(dirfd);
@@ -213,7 +210,10 @@ static int open_folder(const char *path, int *fd, char *err, size_t errlen)
 	return errbuf_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
 }
 
-static int mount_here(struct binfmt *b, char *err, size_t errlen)
+/* Only an empty folder may have binfmt_misc mounted over it: mounting over
+ * files would hide them, and a folder that holds a `register` of its own is
+ * somebody else's. */
+static int check_mountable(const struct binfmt *b, char *err, size_t errlen)
 {
 	bool empty = false;
 
@@ -221,23 +221,28 @@ static int mount_here(struct binfmt *b, char *err, size_t errlen)
 		return errbuf_set(err, errlen, "cannot read %s: %s", b->path, strerror(errno));
 	if (!empty)
 		return errbuf_set(err, errlen,
-			    "%s is not a binfmt_misc filesystem and is not empty: "
-			    "refusing to mount over it or to write into it; "
-			    "give --mount the folder where binfmt_misc is mounted", b->path);
+				  "%s is not a binfmt_misc filesystem and is not empty: "
+				  "refusing to mount over it or to write into it; "
+				  "give --mount the folder where binfmt_misc is mounted", b->path);
+	return 0;
+}
+
+static int mount_here(struct binfmt *b, char *err, size_t errlen)
+{
 	if (mount("binfmt_misc", b->path, "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) != 0) {
 		int e = errno;
 		if (e == ENODEV)
 			return errbuf_set(err, errlen,
-				    "this kernel has no binfmt_misc: on the host run: "
-				    "modprobe binfmt_misc");
+					  "this kernel has no binfmt_misc: on the host run: "
+					  "modprobe binfmt_misc");
 		if (e == EPERM || e == EACCES)
 			return errbuf_set(err, errlen,
-				    "binfmt_misc is not mounted at %s and this process may not "
-				    "mount it (%s): run the container with --privileged, or run "
-				    "register as root on the host", b->path, strerror(e));
+					  "binfmt_misc is not mounted at %s and this process may "
+					  "not mount it (%s): run the container with --privileged, "
+					  "or run register as root on the host", b->path, strerror(e));
 		return errbuf_set(err, errlen, "cannot mount binfmt_misc at %s: %s", b->path,
-			    strerror(e));
+				  strerror(e));
 	}
 	b->mounted = true;
 	close(b->dirfd);
@@ -245,7 +250,7 @@ static int mount_here(struct binfmt *b, char *err, size_t errlen)
 		return -1;
 	if (!is_binfmt_misc(b->dirfd))
 		return errbuf_set(err, errlen, "mounted binfmt_misc at %s, but %s is still "
-			    "not binfmt_misc (a folder mounted over it?)", b->path, b->path);
+				  "not binfmt_misc (a folder mounted over it?)", b->path, b->path);
 	return 0;
 }
 
@@ -259,22 +264,30 @@ static int open_register(struct binfmt *b, char *err, size_t errlen)
 		    "or run register as root on the host", b->path, strerror(errno));
 }
 
-int binfmt_open(struct binfmt *b, const char *path, bool for_changes,
-		char *err, size_t errlen)
+enum binfmt_open_result binfmt_open(struct binfmt *b, const char *path, bool for_changes,
+				    bool may_mount, char *err, size_t errlen)
 {
 	b->path = path;
 	b->registerfd = -1;
 	b->mounted = false;
 	if (open_folder(path, &b->dirfd, err, errlen) != 0)
-		return -1;
-	if (!is_binfmt_misc(b->dirfd) && mount_here(b, err, errlen) != 0)
-		goto fail;
+		return BINFMT_OPEN_FAILED;
+	if (!is_binfmt_misc(b->dirfd)) {
+		if (check_mountable(b, err, errlen) != 0)
+			goto fail;
+		if (!may_mount) {
+			binfmt_close(b);
+			return BINFMT_OPEN_NOT_MOUNTED;
+		}
+		if (mount_here(b, err, errlen) != 0)
+			goto fail;
+	}
 	if (for_changes && open_register(b, err, errlen) != 0)
 		goto fail;
-	return 0;
+	return BINFMT_OPEN_OK;
 fail:
 	binfmt_close(b);
-	return -1;
+	return BINFMT_OPEN_FAILED;
 }
 
 int binfmt_recheck(const struct binfmt *b, char *err, size_t errlen)

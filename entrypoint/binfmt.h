@@ -46,12 +46,18 @@ struct binfmt {
 	bool mounted;     /* this process mounted it */
 };
 
+enum binfmt_open_result {
+	BINFMT_OPEN_OK,
+	BINFMT_OPEN_FAILED,       /* the reason and its remedy are in ERR */
+	BINFMT_OPEN_NOT_MOUNTED,  /* it would have to be mounted, and MAY_MOUNT is false */
+};
+
 /* Open the binfmt_misc filesystem at PATH, mounting it there when nothing
- * is mounted (an empty folder). With FOR_CHANGES, also open `register` for
- * writing, so that a read-only or unprivileged instance is found before the
- * first change. Returns 0, or -1 with the reason and its remedy in ERR. */
-int binfmt_open(struct binfmt *b, const char *path, bool for_changes,
-		char *err, size_t errlen);
+ * is mounted (an empty folder) and MAY_MOUNT allows. With FOR_CHANGES, also
+ * open `register` for writing, so that a read-only or unprivileged instance
+ * is found before the first change. */
+enum binfmt_open_result binfmt_open(struct binfmt *b, const char *path, bool for_changes,
+				    bool may_mount, char *err, size_t errlen);
 
 /* Check, again, that what is open is still binfmt_misc (statfs), before a
  * batch of writes. Returns 0, or -1 with ERR. */

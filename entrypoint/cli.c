@@ -20,6 +20,7 @@ enum option_id {
 	OPT_QEMU_PATH,
 	OPT_QEMU_SUFFIX,
 	OPT_MOUNT,
+	OPT_PRIVATE_INSTANCE,
 };
 
 struct option_spec {
@@ -44,6 +45,7 @@ static const struct option_spec specs[] = {
 	{ "qemu-path", 'Q', true, true, OPT_QEMU_PATH },
 	{ "qemu-suffix", 'F', true, true, OPT_QEMU_SUFFIX },
 	{ "mount", 0, true, false, OPT_MOUNT },
+	{ "private-instance", 0, false, false, OPT_PRIVATE_INSTANCE },
 };
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
@@ -141,6 +143,9 @@ static int apply_option(const struct option_spec *s, const char *value, struct o
 	case OPT_QEMU_SUFFIX:
 		o->qemu_suffix = value;
 		return check_qemu_suffix(value, "--qemu-suffix", err, errlen);
+	case OPT_PRIVATE_INSTANCE:
+		o->private_instance = true;
+		return 0;
 	case OPT_MOUNT:
 		if (value[0] == '\0')
 			return errbuf_set(err, errlen, "--mount needs a folder");
@@ -302,6 +307,9 @@ void cli_usage(FILE *out)
 "                               $QEMU_SUFFIX if set, else -static)\n"
 "      --mount DIR              where binfmt_misc is, or is to be mounted\n"
 "                               (default /proc/sys/fs/binfmt_misc)\n"
+"      --private-instance       in a user namespace (rootless container),\n"
+"                               mount a private binfmt_misc instance that\n"
+"                               serves only that namespace (refused otherwise)\n"
 "      --dry-run                print the register strings, one per line,\n"
 "                               and touch nothing\n"
 "  -h, --help                   print this help and exit\n"

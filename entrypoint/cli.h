@@ -25,6 +25,9 @@ struct options {
 	bool credential;       /* flags O and C */
 	bool preserve_argv0;   /* flag P */
 	bool ignore_family;
+	/* In a user namespace, a binfmt_misc mounted here is a private instance
+	 * that serves nobody else: only with this is that what the user wants. */
+	bool private_instance;
 	/* Some option or target on the line asks to register; without one the
 	 * program only reports what the kernel holds. */
 	bool wants_registration;

@@ -17,6 +17,7 @@
 #include "binfmt.h"
 #include "cli.h"
 #include "host.h"
+#include "hostns.h"
 #include "plan.h"
 #include "report.h"
 #include "targets.h"
@@ -54,17 +55,92 @@ static void print_version(const struct options *o)
 	fclose(f);
 }
 
+#define HOST_BINFMT "/proc/sys/fs/binfmt_misc"
+
+/* In a user namespace (a rootless container) a binfmt_misc mounted here is a
+ * private instance: registration "succeeds" and the host gets nothing. */
+static void explain_private_instance(const struct options *o)
+{
+	report_error("binfmt_misc is not mounted at %s, and this process runs in a user "
+		     "namespace (a rootless container?): mounting it here would create a "
+		     "private instance that serves only this namespace, and the host would "
+		     "get nothing. Run a rootful, privileged container (sudo podman run --rm "
+		     "--privileged ..., or docker run --rm --privileged ...), or add "
+		     "--private-instance if a private instance is what you want",
+		     o->mount_dir);
+}
+
 static int open_binfmt(const struct options *o, struct binfmt *b, bool for_changes)
 {
 	char err[1024];
+	bool userns = hostns_in_user_namespace();
 
-	if (binfmt_open(b, o->mount_dir, for_changes, err, sizeof(err)) != 0) {
+	switch (binfmt_open(b, o->mount_dir, for_changes, !userns || o->private_instance,
+			    err, sizeof(err))) {
+	case BINFMT_OPEN_OK:
+		break;
+	case BINFMT_OPEN_NOT_MOUNTED:
+		explain_private_instance(o);
+		return -1;
+	case BINFMT_OPEN_FAILED:
 		report_error("%s", err);
 		return -1;
 	}
 	if (b->mounted)
-		report_note("mounted binfmt_misc at %s", o->mount_dir);
+		report_note("mounted binfmt_misc at %s%s", o->mount_dir,
+			    userns ? " (a private instance of this user namespace)" : "");
 	return 0;
+}
+
+static size_t entry_count(const struct binfmt *b)
+{
+	struct binfmt_names names;
+	size_t count;
+
+	if (binfmt_list(b, &names) != 0)
+		return 0;
+	count = names.count;
+	binfmt_names_free(&names);
+	return count;
+}
+
+/* Linux >= 6.7 keeps the host's entries only while binfmt_misc is mounted
+ * somewhere. When this process had to mount it (a privileged container sees
+ * a fresh procfs), make sure the host keeps a mount of its own, or say that
+ * the entries will vanish with the container. */
+static void keep_entries_alive(const struct binfmt *b)
+{
+	char err[512] = "";
+	pid_t via = 0;
+	bool empty = entry_count(b) == 0;
+
+	if (!b->mounted || hostns_in_user_namespace())
+		return;
+	switch (hostns_keep_host_mount(HOST_BINFMT, &via, err, sizeof(err))) {
+	case HOSTNS_SAME:
+		return;
+	case HOSTNS_KEPT:
+		report_note("the host keeps binfmt_misc mounted (seen through process %d, this "
+			    "container's parent): the entries outlive this container", (int)via);
+		return;
+	case HOSTNS_MOUNTED:
+		report_note("mounted binfmt_misc at %s in the host's mount namespace (through "
+			    "process %d, this container's parent), so that the entries outlive "
+			    "this container", HOST_BINFMT, (int)via);
+		return;
+	case HOSTNS_FAILED:
+		report_warning("%s", err);
+		break;
+	case HOSTNS_UNREACHABLE:
+		break;
+	}
+	if (empty && hostns_kernel_at_least(6, 7))
+		report_warning("the entries will vanish when this container exits: on Linux >= "
+			       "6.7 the host keeps binfmt_misc entries only while binfmt_misc is "
+			       "mounted somewhere, and this container had to mount it itself. "
+			       "Fix: mount it on the host (mount -t binfmt_misc binfmt_misc %s), "
+			       "or run this container with --pid=host so that register can mount "
+			       "it in the host's mount namespace", HOST_BINFMT);
 }
 
 static int show_status(const struct options *o)
@@ -345,6 +421,7 @@ static int register_all(const struct options *o)
 	refuse_native_matches();
 	if (open_binfmt(o, &b, true) != 0)
 		return EXIT_BINFMT_UNUSABLE;
+	keep_entries_alive(&b);
 	explain_flags();
 	if (o->reset && (recheck(&b) != 0 || remove_qemu_entries(&b, &t) != 0)) {
 		binfmt_close(&b);

@@ -25,6 +25,15 @@ void report_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void report_warning(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport("warning: ", fmt, ap);
+	va_end(ap);
+}
+
 void report_note(const char *fmt, ...)
 {
 	va_list ap;

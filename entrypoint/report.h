@@ -15,6 +15,8 @@ struct tally {
 
 /* "register: MESSAGE" on stderr. */
 void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "register: warning: MESSAGE" on stderr. */
+void report_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "register: note: MESSAGE" on stderr. */
 void report_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -86,7 +86,8 @@ expect_usage_error() {
 }
 
 @test "without privilege (a user namespace without its own mount namespace) it exits 3 and says what to do" {
-	run unshare --user --map-root-user "$REGISTER" --reset -p yes -Q "$FAKE"
+	require_host_binfmt_unmounted
+	run unshare --user --map-root-user "$REGISTER" --reset -p yes --private-instance -Q "$FAKE"
 	assert_failure 3
 	assert_line --regexp "^register: binfmt_misc is not mounted at /proc/sys/fs/binfmt_misc and this process may not mount it \(Operation not permitted\): run the container with --privileged, or run register as root on the host$"
 }

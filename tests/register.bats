@@ -151,12 +151,15 @@ add_foreign_entries() {
 	assert_equal "$(snapshot)" "$before"
 }
 
-@test "it mounts binfmt_misc itself when nothing is mounted there, as in a fresh privileged container" {
+# "Nothing mounted" is an empty folder: an empty tmpfs stands for it, and
+# hides whatever the host has mounted there.
+@test "it mounts binfmt_misc itself when nothing is mounted there (here, asked for a private instance)" {
 	instance_stop
 	run unshare --user --map-root-user --mount sh -c '
-		"$1" --reset -p yes -Q "$2" aarch64 && cat /proc/sys/fs/binfmt_misc/qemu-aarch64' sh "$REGISTER" "$FAKE"
+		mount -t tmpfs -o size=4k empty /proc/sys/fs/binfmt_misc || exit 9
+		"$1" --reset -p yes --private-instance -Q "$2" aarch64 && cat /proc/sys/fs/binfmt_misc/qemu-aarch64' sh "$REGISTER" "$FAKE"
 	assert_success
-	assert_line "register: note: mounted binfmt_misc at /proc/sys/fs/binfmt_misc"
+	assert_line "register: note: mounted binfmt_misc at /proc/sys/fs/binfmt_misc (a private instance of this user namespace)"
 	assert_line "Setting $FAKE/qemu-aarch64-static as binfmt interpreter for aarch64"
 	assert_line "interpreter $FAKE/qemu-aarch64-static"
 }
@@ -190,4 +193,21 @@ add_foreign_entries() {
 	assert_output --regexp ':/opt/q/qemu-riscv64:$'
 	run in_instance env QEMU_BIN_DIR=/opt/q "$REGISTER" --dry-run -Q /usr/local/bin -F -q riscv64
 	assert_output --regexp ':/usr/local/bin/qemu-riscv64-q:$'
+}
+
+@test "in a user namespace it refuses to create a private instance unless asked, and mounts nothing" {
+	instance_stop
+	run unshare --user --map-root-user --mount sh -c '
+		mount -t tmpfs -o size=4k empty /proc/sys/fs/binfmt_misc || exit 9
+		"$1" --reset -p yes -Q "$2" aarch64; echo "exit $?"
+		grep -c " /proc/sys/fs/binfmt_misc binfmt_misc " /proc/self/mounts' sh "$REGISTER" "$FAKE"
+	assert_line --regexp "^register: binfmt_misc is not mounted at /proc/sys/fs/binfmt_misc, and this process runs in a user namespace \(a rootless container\?\): mounting it here would create a private instance that serves only this namespace, and the host would get nothing\. Run a rootful, privileged container .*, or add --private-instance if a private instance is what you want$"
+	assert_line "exit 3"
+	assert_line 0  # no binfmt_misc mount was left behind
+	refute_line --partial Setting
+	# The status view refuses in the same way: an empty private instance says nothing true.
+	run unshare --user --map-root-user --mount sh -c '
+		mount -t tmpfs -o size=4k empty /proc/sys/fs/binfmt_misc || exit 9; exec "$1"' sh "$REGISTER"
+	assert_failure 3
+	assert_line --partial "would create a private instance"
 }

@@ -110,3 +110,12 @@ dry_run_hex() {
 	HOST_ARCH=x86_64 "$REGISTER" --dry-run -i yes "$target" 2>/dev/null |
 		cut -d: -f"$field" | sed 's/\\x//g'
 }
+
+# Tests that start a namespace of their own without mounting a private
+# instance first must not see the host's binfmt_misc: a root mapped to root
+# may write to it. This fails the test when the host has it mounted.
+require_host_binfmt_unmounted() {
+	if grep -q " $BINFMT binfmt_misc " /proc/self/mounts; then
+		fail "the host has binfmt_misc mounted (an end-to-end suite running?); this test would reach it"
+	fi
+}

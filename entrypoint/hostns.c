@@ -1,0 +1,219 @@
+/*
+ * Since Linux 6.7 the entries of the host's binfmt_misc instance live only
+ * as long as some mount of it exists. A privileged container never finds
+ * binfmt_misc mounted (a fresh procfs), so `register` mounts it itself; when
+ * the host keeps no mount of its own, every entry vanishes as the container
+ * exits. When the host's mount namespace is reachable, a mount made there
+ * keeps them.
+ */
+#include "hostns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "binfmt.h"
+#include "errbuf.h"
+
+/* Read N whitespace-separated decimal numbers from S. Returns how many. */
+static int read_numbers(const char *s, unsigned long long *out, int n)
+{
+	int got = 0;
+
+	while (got < n) {
+		char *end;
+		unsigned long long v;
+
+		s += strspn(s, " \t");
+		if (*s < '0' || *s > '9')
+			break;
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (errno != 0)
+			break;
+		out[got++] = v;
+		s = end;
+	}
+	return got;
+}
+
+bool hostns_in_user_namespace(void)
+{
+	char map[256];
+	unsigned long long v[3];
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	bool initial;
+
+	if (f == NULL)
+		return false;
+	/* The initial namespace maps all of 0..4294967294 onto itself, on one line. */
+	initial = fgets(map, sizeof(map), f) != NULL && read_numbers(map, v, 3) == 3 &&
+		  v[0] == 0 && v[1] == 0 && v[2] == 4294967295ULL &&
+		  fgets(map, sizeof(map), f) == NULL;
+	fclose(f);
+	return !initial;
+}
+
+bool hostns_in_pid_namespace(void)
+{
+	char line[256];
+	bool nested = false;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (f == NULL)
+		return false;
+	/* "NSpid:\t4242" in the initial namespace; one more PID per level. */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long long pids[2];
+		if (strncmp(line, "NSpid:", 6) == 0) {
+			nested = read_numbers(line + 6, pids, 2) == 2;
+			break;
+		}
+	}
+	fclose(f);
+	return nested;
+}
+
+bool hostns_kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	char *dot;
+	unsigned long long kmajor;
+	unsigned long long kminor;
+
+	if (uname(&u) != 0 || read_numbers(u.release, &kmajor, 1) != 1)
+		return false;
+	dot = strchr(u.release, '.');
+	if (dot == NULL || read_numbers(dot + 1, &kminor, 1) != 1)
+		return false;
+	return kmajor > (unsigned long long)major ||
+	       (kmajor == (unsigned long long)major && kminor >= (unsigned long long)minor);
+}
+
+static pid_t parent_of(pid_t pid)
+{
+	char path[64];
+	char line[256];
+	unsigned long long ppid = 0;
+	pid_t result = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "PPid:", 5) == 0) {
+			if (read_numbers(line + 5, &ppid, 1) == 1)
+				result = (pid_t)ppid;
+			break;
+		}
+	}
+	fclose(f);
+	return result;
+}
+
+static int mount_ns_id(pid_t pid, struct stat *st)
+{
+	char path[64];
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/ns/mnt");
+	else
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	return stat(path, st);
+}
+
+/* The nearest ancestor in another mount namespace, or 0. The walk stops
+ * before PID 1: that is the machine's own init, never to be touched. */
+static pid_t find_outer_ancestor(void)
+{
+	struct stat self;
+	struct stat other;
+
+	if (mount_ns_id(0, &self) != 0)
+		return 0;
+	for (pid_t pid = getppid(); pid > 1; pid = parent_of(pid)) {
+		if (mount_ns_id(pid, &other) != 0)
+			return 0;
+		if (other.st_ino != self.st_ino || other.st_dev != self.st_dev)
+			return pid;
+	}
+	return 0;
+}
+
+static bool path_is_binfmt_misc(const char *path)
+{
+	struct statfs sfs;
+
+	return statfs(path, &sfs) == 0 && sfs.f_type == BINFMT_MAGIC_FS;
+}
+
+/* In the other namespace: mount binfmt_misc at PATH unless it is there. */
+static enum hostns_result mount_in(int nsfd, int selffd, const char *path, char *err,
+				   size_t errlen)
+{
+	enum hostns_result result = HOSTNS_KEPT;
+
+	if (setns(nsfd, CLONE_NEWNS) != 0) {
+		errbuf_set(err, errlen, "cannot enter the host's mount namespace: %s",
+			   strerror(errno));
+		return HOSTNS_FAILED;
+	}
+	if (!path_is_binfmt_misc(path)) {
+		if (mount("binfmt_misc", path, "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			  NULL) == 0) {
+			result = HOSTNS_MOUNTED;
+		} else {
+			errbuf_set(err, errlen, "cannot mount binfmt_misc at %s in the host's "
+				   "mount namespace: %s", path, strerror(errno));
+			result = HOSTNS_FAILED;
+		}
+	}
+	/* Back home: without this the rest would run in the host's namespace. */
+	if (setns(selffd, CLONE_NEWNS) != 0) {
+		errbuf_set(err, errlen, "cannot return to this container's mount namespace: %s",
+			   strerror(errno));
+		/* Nothing below may run in the wrong namespace. */
+		_exit(3);
+	}
+	return result;
+}
+
+enum hostns_result hostns_keep_host_mount(const char *path, pid_t *via, char *err,
+					  size_t errlen)
+{
+	char nspath[64];
+	pid_t outer = find_outer_ancestor();
+	int nsfd;
+	int selffd;
+	enum hostns_result result;
+
+	*via = outer;
+	if (outer == 0)
+		return hostns_in_pid_namespace() ? HOSTNS_UNREACHABLE : HOSTNS_SAME;
+	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", (int)outer);
+	nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		errbuf_set(err, errlen, "cannot open %s: %s", nspath, strerror(errno));
+		return HOSTNS_FAILED;
+	}
+	selffd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	if (selffd < 0) {
+		errbuf_set(err, errlen, "cannot open /proc/self/ns/mnt: %s", strerror(errno));
+		close(nsfd);
+		return HOSTNS_FAILED;
+	}
+	result = mount_in(nsfd, selffd, path, err, errlen);
+	close(selffd);
+	close(nsfd);
+	return result;
+}
