@@ -1,8 +1,8 @@
 # qemu-user-static: the `register` entrypoint, the pinned emulators, the tests.
 #
 #   make          build build/register (static, musl)
-#   make run      install what is missing, build, register the emulators on
-#                 this host (--reset -p yes) and show the result
+#   make run      install what is missing, build the image, run it on this
+#                 host (--privileged --pid=host ... --reset -p yes), show the result
 #   make test     install test dependencies and run every suite
 #   make lint     cppcheck, clang-tidy and shellcheck
 #   make image    the images for this machine's platform (podman, or docker)
@@ -28,7 +28,7 @@ HELPERS := $(BUILD)/test/reporter $(BUILD)/test/mkelf $(BUILD)/test/binfmt-match
 BATS := bats
 SUITES ?= tests tests/e2e
 
-.PHONY: all qemu fixtures cross image image-all image-oci run test test-e2e test-deps deps lint clean
+.PHONY: all qemu fixtures cross image image-all image-oci run run-host test test-e2e test-deps deps lint clean
 
 all: $(BUILD)/register
 
@@ -67,7 +67,11 @@ deps:
 test-deps:
 	scripts/install-deps test
 
-run: deps all qemu
+run: deps image
+	scripts/run-image
+
+# Without an engine: the host build registers the emulators of build/rootfs.
+run-host: deps all qemu
 	$(BUILD)/register --reset -p yes -Q $(QEMU_BIN)
 	$(BUILD)/register
 
