@@ -21,6 +21,15 @@ enum option_id {
 	OPT_QEMU_SUFFIX,
 	OPT_MOUNT,
 	OPT_PRIVATE_INSTANCE,
+	OPT_INSTALL,
+	OPT_UNINSTALL,
+	OPT_STATUS,
+	OPT_SYSTEMD,
+	OPT_DEBIAN,
+	OPT_EXPORTDIR,
+	OPT_WATCH,
+	OPT_DOCTOR,
+	OPT_JSON,
 };
 
 struct option_spec {
@@ -46,6 +55,17 @@ static const struct option_spec specs[] = {
 	{ "qemu-suffix", 'F', true, true, OPT_QEMU_SUFFIX },
 	{ "mount", 0, true, false, OPT_MOUNT },
 	{ "private-instance", 0, false, false, OPT_PRIVATE_INSTANCE },
+	/* tonistiigi/binfmt's, which docker/setup-qemu-action calls. */
+	{ "install", 0, true, true, OPT_INSTALL },
+	{ "uninstall", 0, true, true, OPT_UNINSTALL },
+	{ "status", 0, false, false, OPT_STATUS },
+	/* QEMU's script: host configuration files instead of the kernel. */
+	{ "systemd", 's', true, true, OPT_SYSTEMD },
+	{ "debian", 'd', false, true, OPT_DEBIAN },
+	{ "exportdir", 'e', true, true, OPT_EXPORTDIR },
+	{ "watch", 0, true, true, OPT_WATCH },
+	{ "doctor", 0, false, false, OPT_DOCTOR },
+	{ "json", 0, false, false, OPT_JSON },
 };
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
@@ -113,6 +133,34 @@ static int check_qemu_suffix(const char *suffix, const char *source, char *err, 
 	return 0;
 }
 
+/* An option whose value is a non-empty word or list. */
+static int set_list(const struct option_spec *s, const char *value, const char **out,
+		    char *err, size_t errlen)
+{
+	if (value[0] == '\0')
+		return errbuf_set(err, errlen, "--%s needs a non-empty value", s->long_name);
+	*out = value;
+	return 0;
+}
+
+static int parse_seconds(const char *value, unsigned *out, char *err, size_t errlen)
+{
+	unsigned long v = 0;
+
+	for (const char *p = value; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || v > 86400)
+			return errbuf_set(err, errlen,
+					  "--watch expects whole seconds from 1 to 86400, not '%s'",
+					  value);
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (value[0] == '\0' || v < 1 || v > 86400)
+		return errbuf_set(err, errlen,
+				  "--watch expects whole seconds from 1 to 86400, not '%s'", value);
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int apply_option(const struct option_spec *s, const char *value, struct options *o,
 			char *err, size_t errlen)
 {
@@ -130,10 +178,13 @@ static int apply_option(const struct option_spec *s, const char *value, struct o
 		o->reset = true;
 		return 0;
 	case OPT_PERSISTENT:
+		o->persistent_set = true;
 		return parse_yes_no(s, value, &o->persistent, err, errlen);
 	case OPT_CREDENTIAL:
+		o->credential_set = true;
 		return parse_yes_no(s, value, &o->credential, err, errlen);
 	case OPT_PRESERVE_ARGV0:
+		o->preserve_argv0_set = true;
 		return parse_yes_no(s, value, &o->preserve_argv0, err, errlen);
 	case OPT_IGNORE_FAMILY:
 		return parse_yes_no(s, value, &o->ignore_family, err, errlen);
@@ -145,6 +196,28 @@ static int apply_option(const struct option_spec *s, const char *value, struct o
 		return check_qemu_suffix(value, "--qemu-suffix", err, errlen);
 	case OPT_PRIVATE_INSTANCE:
 		o->private_instance = true;
+		return 0;
+	case OPT_INSTALL:
+		return set_list(s, value, &o->install, err, errlen);
+	case OPT_UNINSTALL:
+		return set_list(s, value, &o->uninstall, err, errlen);
+	case OPT_STATUS:
+		o->status_table = true;
+		return 0;
+	case OPT_SYSTEMD:
+		return set_list(s, value, &o->systemd, err, errlen);
+	case OPT_DEBIAN:
+		o->debian = true;
+		return 0;
+	case OPT_EXPORTDIR:
+		return set_list(s, value, &o->exportdir, err, errlen);
+	case OPT_WATCH:
+		return parse_seconds(value, &o->watch_seconds, err, errlen);
+	case OPT_DOCTOR:
+		o->doctor = true;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
 		return 0;
 	case OPT_MOUNT:
 		if (value[0] == '\0')
@@ -246,6 +319,53 @@ static int parse_short(int argc, char *const argv[], int i, struct options *o,
 	return apply_option(s, value, o, err, errlen) != 0 ? -1 : used;
 }
 
+/* One run does one job: refuse combinations that would leave it unclear
+ * which, rather than guess. */
+static int decide_mode(struct options *o, char *err, size_t errlen)
+{
+	bool exporting = o->systemd != NULL || o->debian;
+	bool installing = o->install != NULL || o->uninstall != NULL;
+
+	if (o->exportdir != NULL && !exporting)
+		return errbuf_set(err, errlen, "--exportdir goes with --systemd or --debian");
+	if (o->doctor) {
+		if (o->wants_registration || installing || exporting || o->status_table)
+			return errbuf_set(err, errlen, "--doctor only looks: it takes no other "
+					  "option but --json, --mount and a PROGRAM");
+		if (o->named_count > 1)
+			return errbuf_set(err, errlen, "--doctor takes at most one PROGRAM");
+		o->mode = MODE_DOCTOR;
+		return 0;
+	}
+	if (o->json && !o->status_table)
+		return errbuf_set(err, errlen, "--json goes with --doctor or --status");
+	if (exporting && (installing || o->reset || o->watch_seconds || o->dry_run))
+		return errbuf_set(err, errlen, "--systemd and --debian write files only: "
+				  "they do not go with --install, --uninstall, --reset, --watch "
+				  "or --dry-run");
+	if (installing && (o->reset || o->named_count > 0))
+		return errbuf_set(err, errlen, "--install and --uninstall name their targets "
+				  "themselves: they do not go with --reset or TARGET arguments");
+	if (o->dry_run && o->watch_seconds)
+		return errbuf_set(err, errlen, "--dry-run does not go with --watch");
+	if (o->status_table && o->wants_registration)
+		return errbuf_set(err, errlen, "--status only looks: it does not go with "
+				  "options that change entries");
+	if (exporting)
+		o->mode = MODE_EXPORT;
+	else if (o->dry_run)
+		o->mode = MODE_DRY_RUN;
+	else if (installing)
+		o->mode = MODE_INSTALL;
+	else if (o->wants_registration)
+		o->mode = MODE_REGISTER;
+	else if (o->status_table)
+		o->mode = MODE_STATUS_TABLE;
+	else
+		o->mode = MODE_STATUS_JSON;
+	return 0;
+}
+
 int cli_parse(int argc, char *const argv[], const struct environment *env,
 	      struct options *o, char *err, size_t errlen)
 {
@@ -275,22 +395,26 @@ int cli_parse(int argc, char *const argv[], const struct environment *env,
 			return -1;
 		i += used;
 	}
-	return 0;
+	return decide_mode(o, err, errlen);
 }
 
 void cli_usage(FILE *out)
 {
 	fputs(
 "Usage: register [OPTION]... [TARGET]...\n"
+"       register --install LIST|all [--uninstall LIST] [OPTION]...\n"
+"       register --doctor [--json] [PROGRAM]\n"
 "Register QEMU user-mode emulators with the kernel's binfmt_misc, so that\n"
 "programs and containers of other CPU architectures run on this machine.\n"
 "\n"
-"With no option that asks for a change, print the entries the kernel holds\n"
+"With no option that asks for a change, print on stdout one JSON document,\n"
+"{\"supported\": [platforms that run here], \"emulators\": [enabled entries]},\n"
 "and change nothing. TARGETs (QEMU names such as aarch64 riscv64 s390x)\n"
 "limit registration to those; by default every target not of this\n"
 "machine's own CPU family is registered.\n"
 "\n"
-"  --reset                      first remove every entry named qemu-*\n"
+"Registering, as multiarch/qemu-user-static and QEMU's script do:\n"
+"      --reset                  first remove every entry named qemu-*\n"
 "                               (and nothing else)\n"
 "  -p, --persistent yes|no      flag F: the kernel opens the emulator now\n"
 "                               and keeps it, so it works in any container\n"
@@ -312,13 +436,38 @@ void cli_usage(FILE *out)
 "                               serves only that namespace (refused otherwise)\n"
 "      --dry-run                print the register strings, one per line,\n"
 "                               and touch nothing\n"
+"      --watch SECONDS          after registering, stay and re-create any of\n"
+"                               these entries that vanish or change\n"
+"\n"
+"Installing, as tonistiigi/binfmt does (docker/setup-qemu-action):\n"
+"      --install LIST|all       register these: QEMU targets (aarch64), arch\n"
+"                               names (arm64, riscv64, 386, loong64) or\n"
+"                               platforms (linux/arm/v7), comma separated;\n"
+"                               flags P, O, C and F unless -g, -c, -p no\n"
+"      --uninstall LIST         remove these entries: names, arch names,\n"
+"                               platforms or globs (qemu-*)\n"
+"      --status                 print a table of the entries and probes\n"
+"\n"
+"Host configuration files, as QEMU's script writes them:\n"
+"  -s, --systemd CPU|ALL        write EXPORTDIR/qemu-CPU.conf for binfmt.d(5)\n"
+"                               (default EXPORTDIR /etc/binfmt.d)\n"
+"  -d, --debian                 write update-binfmts templates (default\n"
+"                               EXPORTDIR /usr/share/binfmts)\n"
+"  -e, --exportdir DIR          where -s and -d write\n"
+"\n"
+"Diagnosis:\n"
+"      --doctor [PROGRAM]       explain why foreign programs do (not) run;\n"
+"                               with PROGRAM, which entry takes it\n"
+"      --json                   --doctor and --status as one JSON document\n"
+"\n"
 "  -h, --help                   print this help and exit\n"
 "      --version                print the version and exit\n"
 "\n"
 "Environment: HOST_ARCH overrides uname -m; QEMU_BIN_DIR, QEMU_SUFFIX.\n"
 "\n"
-"Exit status: 0 all done; 1 some target failed (the others were done);\n"
-"2 usage or input error (nothing was changed); 3 binfmt_misc unusable\n"
-"(not mounted and may not be mounted, missing, or not writable).\n",
+"Exit status: 0 all done; 1 some target failed (the others were done), or\n"
+"--doctor found a problem; 2 usage or input error (nothing was changed);\n"
+"3 binfmt_misc unusable (not mounted and may not be mounted, missing, not\n"
+"writable, or a private instance that was not asked for).\n",
 	      out);
 }

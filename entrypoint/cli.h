@@ -16,7 +16,19 @@ struct environment {
 	const char *host_arch;     /* HOST_ARCH */
 };
 
+/* What the run is for; the options decide it. */
+enum mode {
+	MODE_STATUS_JSON,   /* no option asks for a change: the JSON status */
+	MODE_STATUS_TABLE,  /* --status: the same, for people */
+	MODE_REGISTER,      /* multiarch / QEMU script style: --reset -p yes ... */
+	MODE_INSTALL,       /* tonistiigi/binfmt style: --install / --uninstall */
+	MODE_EXPORT,        /* -s / -d: write binfmt.d or update-binfmts files */
+	MODE_DRY_RUN,       /* --dry-run: print the register strings */
+	MODE_DOCTOR,        /* --doctor [PROGRAM] */
+};
+
 struct options {
+	enum mode mode;
 	bool help;
 	bool version;
 	bool dry_run;
@@ -37,6 +49,19 @@ struct options {
 	const char *host_arch;
 	const char *named[CLI_MAX_NAMED];  /* targets named on the line */
 	size_t named_count;
+	const char *install;       /* --install LIST|all, or NULL */
+	const char *uninstall;     /* --uninstall LIST, or NULL */
+	bool status_table;         /* --status */
+	const char *systemd;       /* -s CPU|ALL, or NULL */
+	bool debian;               /* -d */
+	const char *exportdir;     /* -e DIR, or NULL for the format's default */
+	unsigned watch_seconds;    /* --watch N; 0: do not watch */
+	bool doctor;               /* --doctor; named[0] is the PROGRAM, if any */
+	bool json;                 /* --json */
+	/* Which of -p, -c, -g were given: --install has other defaults. */
+	bool persistent_set;
+	bool credential_set;
+	bool preserve_argv0_set;
 };
 
 /* Fill O from ARGV and ENV. On a usage error returns -1 with a message in
