@@ -28,13 +28,21 @@ HELPERS := $(BUILD)/test/reporter $(BUILD)/test/mkelf $(BUILD)/test/binfmt-match
 BATS := bats
 SUITES ?= tests tests/e2e
 
+# Generated sources compiled into register (mk/probes.mk adds the probes).
+EXTRA_SOURCES :=
+# Targets that `make test` needs built first (each mk/*.mk may add its own).
+TEST_PREREQS :=
+
+# Each topic's targets live in mk/<topic>.mk.
+-include mk/*.mk
+
 .PHONY: all qemu fixtures cross image image-all image-oci run run-host test test-e2e test-deps deps lint clean
 
 all: $(BUILD)/register
 
-$(BUILD)/register: $(SOURCES) $(HEADERS) VERSION Makefile
+$(BUILD)/register: $(SOURCES) $(EXTRA_SOURCES) $(HEADERS) VERSION Makefile
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SOURCES)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $(SOURCES) $(EXTRA_SOURCES)
 
 # Test helpers: small static programs the suites execute through the kernel.
 $(BUILD)/test/%: tests/helpers/%.c
@@ -75,7 +83,7 @@ run-host: deps all qemu
 	$(BUILD)/register --reset -p yes -Q $(QEMU_BIN)
 	$(BUILD)/register
 
-test: test-deps all qemu fixtures $(HELPERS) image
+test: test-deps all qemu fixtures $(HELPERS) image $(TEST_PREREQS)
 	$(BATS) --formatter tap --print-output-on-failure $(SUITES)
 
 # The end-to-end suites alone: they use this machine's real binfmt_misc.
