@@ -151,6 +151,10 @@ int binfmt_parse_entry(const char *text, size_t len, struct binfmt_entry *e)
 	size_t number = 0;
 
 	memset(e, 0, sizeof(*e));
+	/* The kernel's text never holds a NUL byte: one would cut the
+	 * interpreter or extension short, and a different entry be read. */
+	if (memchr(text, '\0', len) != NULL)
+		return -1;
 	for (size_t start = 0; start < len; number++) {
 		const char *nl = memchr(text + start, '\n', len - start);
 		size_t end = nl != NULL ? (size_t)(nl - text) : len;
