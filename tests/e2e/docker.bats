@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# END-TO-END (docker): the README's `docker run --rm --privileged ...` against
+# this machine's REAL, host-wide binfmt_misc, through a dockerd of the tests'
+# own (Debian's docker.io; started in setup_file, stopped and waited for in
+# teardown_file, with its containerd; own data root, socket and pidfile; no
+# bridge, no iptables rules). Images come from podman's storage (podman save
+# | docker load); nothing is pulled.
+#
+# Host state: the suite starts only on a host with binfmt_misc unmounted and no
+# qemu-* entries (setup_file fails loudly otherwise), and in teardown_file (and
+# after each test that goes without a host mount) removes every qemu-* entry
+# (-1 to each, never to status), unmounts every binfmt_misc mount, and checks
+# that the host is as it was. Needs root, docker.io, podman and runc, and the
+# images of `make image`.
+# bats file_tags=e2e
+
+load ../helpers/common
+load ../helpers/engines
+
+setup_file() {
+	require_root
+	require_tools podman runc unshare
+	host_binfmt_guard
+	podman_setup
+	require_images "$IMAGE:latest"
+	build_busybox_images linux/arm64
+	docker_start
+	docker_load "$IMAGE:latest" "$TEST_IMAGE:arm64"
+}
+
+teardown_file() {
+	local rc=0
+	host_binfmt_cleanup || rc=1
+	docker_stop || rc=1
+	remove_test_images
+	return "$rc"
+}
+
+CLEAN_AFTER=
+teardown() {
+	if [ -n "$CLEAN_AFTER" ]; then
+		host_binfmt_cleanup
+	fi
+}
+
+@test "the test dockerd is the tests' own, with the capability-dropping runtime, and holds the images" {
+	run docker info --format '{{.DefaultRuntime}} {{.ServerVersion}}'
+	assert_success
+	assert_output --regexp '^qus 20\.10\.'
+	run docker image inspect --format '{{.Architecture}}' localhost/qemu-user-static:latest "$TEST_IMAGE:arm64"
+	assert_success
+	assert_output $'amd64\narm64'
+}
+
+@test "docker run --rm --privileged IMAGE --reset -p yes registers with F in the host's binfmt_misc (host mounted, as with systemd)" {
+	CLEAN_AFTER=1
+	host_binfmt_mount
+	run docker run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
+	assert_success
+	assert_line "Setting /usr/bin/qemu-aarch64-static as binfmt interpreter for aarch64"
+	assert_line --regexp '^31 registered, 0 already present, [0-9]+ removed, 3 skipped, 0 failed$'
+	# Read back from the host after the container has gone.
+	assert_equal "$(host_entry qemu-aarch64 | head -n 1)" enabled
+	assert_equal "$(host_entry_field qemu-aarch64 interpreter)" /usr/bin/qemu-aarch64-static
+	assert_equal "$(host_entry_field qemu-aarch64 flags:)" F
+	assert_equal "$(host_entry_names | wc -l)" 31
+
+	# An arm64 container through docker.
+	run docker run --rm --pull=never --platform linux/arm64 "$TEST_IMAGE:arm64" uname -m
+	assert_success
+	assert_output aarch64
+}
+
+@test "kernel >= 6.7, host without a mount: docker run --privileged --pid=host keeps the entries after the container exits" {
+	CLEAN_AFTER=1
+	host_binfmt_cleanup
+	refute host_binfmt_mounted
+	run host_busybox arm64 uname -m
+	assert_failure
+
+	run --separate-stderr docker run --rm --privileged --pid=host localhost/qemu-user-static:latest --reset -p yes
+	assert_success
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	local err=$stderr
+	assert_line --regexp '^31 registered, '
+
+	# The container has exited (and was removed); the host keeps the mount,
+	# the entries and working emulators.
+	run docker ps -aq
+	assert_success
+	assert_output ""
+	host_binfmt_mounted || fail "no binfmt_misc mount in the host's mount namespace after the container exited"
+	assert_equal "$(host_entry_field qemu-aarch64 flags:)" F
+	run host_busybox arm64 uname -m
+	assert_success
+	assert_output aarch64
+	# And it says where it mounted.
+	grep -q "^register: note: mounted binfmt_misc at /proc/sys/fs/binfmt_misc in the host's mount namespace" <<<"$err" ||
+		fail "no note about the host's mount namespace on stderr: $err"
+}
+
+@test "kernel >= 6.7, host without a mount: without --pid=host the entries vanish with the container, and it warns so" {
+	CLEAN_AFTER=1
+	host_binfmt_cleanup
+	refute host_binfmt_mounted
+
+	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
+	assert_success
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	local err=$stderr
+	assert_line --regexp '^31 registered, '
+
+	refute host_binfmt_mounted
+	run host_entries_vanish
+	assert_success
+	run host_busybox arm64 uname -m
+	assert_failure
+
+	grep -q "^register: warning: the entries will vanish when this container exits.*--pid=host" <<<"$err" ||
+		fail "no warning naming --pid=host on stderr: $err"
+}

@@ -1,0 +1,244 @@
+#!/usr/bin/env bats
+# END-TO-END (podman): the image registers emulators in this machine's REAL,
+# host-wide binfmt_misc, and foreign containers, builds and programs run.
+#
+# Host state: the suite starts only on a host with binfmt_misc unmounted and no
+# qemu-* entries (setup_file fails loudly otherwise), mounts binfmt_misc the
+# way systemd hosts do, and in teardown_file (and after each test that goes
+# without that mount) removes every qemu-* entry it made (-1 to each, never to
+# status), unmounts every binfmt_misc mount, and checks that the host is as it
+# was. Needs root, podman and runc, and the images of `make image`.
+# bats file_tags=e2e
+
+load ../helpers/common
+load ../helpers/engines
+
+setup_file() {
+	require_root
+	require_tools podman runc unshare
+	host_binfmt_guard
+	podman_setup
+	require_images "$IMAGE:latest" "$IMAGE:register" "$IMAGE:aarch64"
+	build_busybox_images
+	host_binfmt_mount
+}
+
+teardown_file() {
+	local rc=0
+	host_binfmt_cleanup || rc=1
+	remove_test_images
+	return "$rc"
+}
+
+# Tests that need the host WITHOUT a mount set this; teardown then takes away
+# whatever they left (a mount register made, entries).
+CLEAN_AFTER=
+teardown() {
+	if [ -n "$CLEAN_AFTER" ]; then
+		host_binfmt_cleanup
+	fi
+}
+
+# The registration test 1 makes, which the next tests use.
+require_registered() {
+	[ -e "$BINFMT/qemu-aarch64" ] ||
+		fail "the host has no qemu-aarch64 entry: the first test (registration) failed"
+}
+
+# A test image's `uname -m` under --platform PLATFORM.
+uname_in() {
+	podman run --rm --pull=never --platform "$1" "$TEST_IMAGE:$2" uname -m
+}
+
+@test "podman run --rm --privileged IMAGE --reset -p yes registers the pinned emulators with F in the host's binfmt_misc" {
+	run podman run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
+	assert_success
+	assert_line "Setting /usr/bin/qemu-aarch64-static as binfmt interpreter for aarch64"
+	assert_line "Setting /usr/bin/qemu-riscv64-static as binfmt interpreter for riscv64"
+	assert_line --regexp '^31 registered, 0 already present, [0-9]+ removed, 3 skipped, 0 failed$'
+
+	# Read back from the host, after the container has gone.
+	assert_equal "$(host_entry qemu-aarch64 | head -n 1)" enabled
+	assert_equal "$(host_entry_field qemu-aarch64 interpreter)" /usr/bin/qemu-aarch64-static
+	assert_equal "$(host_entry_field qemu-aarch64 flags:)" F
+	assert_equal "$(host_entry_field qemu-aarch64 magic)" 7f454c460201010000000000000000000200b700
+	local names n
+	names=$(host_entry_names)
+	assert_equal "$(echo "$names" | wc -l)" 31
+	for n in $names; do
+		assert_equal "$n: $(host_entry_field "$n" flags:)" "$n: F"
+		assert_equal "$n: $(host_entry_field "$n" interpreter)" "$n: /usr/bin/$n-static"
+	done
+	# Nothing of this host's own family.
+	refute [ -e "$BINFMT/qemu-x86_64" ]
+	refute [ -e "$BINFMT/qemu-i386" ]
+	# And a foreign program runs on the host itself.
+	run host_busybox arm64 uname -m
+	assert_success
+	assert_output aarch64
+}
+
+@test "an arm64 container runs with --platform linux/arm64 (uname -m: aarch64)" {
+	require_registered
+	run uname_in linux/arm64 arm64
+	assert_success
+	assert_output aarch64
+}
+
+@test "a riscv64 container runs with --platform linux/riscv64" {
+	require_registered
+	run uname_in linux/riscv64 riscv64
+	assert_success
+	assert_output riscv64
+}
+
+@test "a ppc64le container runs with --platform linux/ppc64le" {
+	require_registered
+	run uname_in linux/ppc64le ppc64le
+	assert_success
+	assert_output ppc64le
+}
+
+@test "an s390x container runs with --platform linux/s390x" {
+	require_registered
+	run uname_in linux/s390x s390x
+	assert_success
+	assert_output s390x
+}
+
+@test "an arm/v7 container runs with --platform linux/arm/v7 (uname -m: armv7l)" {
+	require_registered
+	run uname_in linux/arm/v7 armv7
+	assert_success
+	assert_output armv7l
+}
+
+@test "podman build --platform linux/arm64 runs a RUN step through the registered emulator" {
+	require_registered
+	local ctx=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$ctx"
+	run podman build --pull=never --network=none --layers=false --platform linux/arm64 \
+		-f "$E2E/Containerfile.run" -t "$BUILT_IMAGE:run" "$ctx"
+	assert_success
+	# The step's work is in the image: only the arm64 busybox could have done it.
+	run podman run --rm --pull=never --platform linux/arm64 "$BUILT_IMAGE:run" ls /built
+	assert_success
+	assert_output /built
+	assert_equal "$(podman image inspect --format '{{.Architecture}}' "$BUILT_IMAGE:run")" arm64
+}
+
+@test ":register --reset re-registers without F (flags: empty); containers without an emulator inside then fail" {
+	require_registered
+	run podman run --rm --privileged localhost/qemu-user-static:register --reset
+	assert_success
+	assert_line "Setting /usr/bin/qemu-aarch64-static as binfmt interpreter for aarch64"
+	assert_line --regexp '^31 registered, 0 already present, 31 removed, 3 skipped, 0 failed$'
+	run host_entry qemu-aarch64
+	assert_line "flags: "
+	assert_equal "$(host_entry_field qemu-aarch64 interpreter)" /usr/bin/qemu-aarch64-static
+	# Without F the kernel looks for /usr/bin/qemu-aarch64-static in the
+	# container at exec time: this image has none, and the host has none.
+	run uname_in linux/arm64 arm64
+	assert_failure
+	refute_output aarch64
+}
+
+@test "without F, a build that COPY --from=...:aarch64 the emulator into the arm64 image runs its RUN step" {
+	require_registered
+	assert_equal "$(host_entry_field qemu-aarch64 flags:)" ""
+	local ctx=$BATS_TEST_TMPDIR/ctx
+	mkdir -p "$ctx"
+	# Control: the same RUN step without the emulator copied in fails.
+	run podman build --pull=never --network=none --layers=false \
+		-f "$E2E/Containerfile.run" -t "$BUILT_IMAGE:no-emulator" "$ctx"
+	assert_failure
+	# No --platform: the FROM image is arm64 and the emulator image amd64, as
+	# in the Dockerfiles that copied multiarch/qemu-user-static:x86_64-aarch64.
+	run podman build --pull=never --network=none --layers=false \
+		-f "$E2E/Containerfile.copy-emulator" -t "$BUILT_IMAGE:copied" "$ctx"
+	assert_success
+	assert_equal "$(podman image inspect --format '{{.Architecture}}' "$BUILT_IMAGE:copied")" arm64
+	# The image carries its emulator, so it runs without F too.
+	run podman run --rm --pull=never --platform linux/arm64 "$BUILT_IMAGE:copied" ls /built /usr/bin/qemu-aarch64-static
+	assert_success
+	assert_line /built
+	run podman run --rm --pull=never --platform linux/arm64 "$BUILT_IMAGE:copied" uname -m
+	assert_success
+	assert_output aarch64
+}
+
+@test "in a user-namespaced (rootless-like) container it refuses a private instance (exit 3) unless --private-instance; the host gets nothing" {
+	# Start from a host instance without qemu entries, mount kept.
+	host_binfmt_mounted || fail "setup_file's host mount is gone"
+	local e
+	for e in "$BINFMT"/qemu-*; do
+		[ -e "$e" ] && echo -1 >"$e"
+	done
+	assert_host_has_no_qemu_entries
+	local userns=(--uidmap 0:100000:65536 --gidmap 0:100000:65536)
+	run podman run --rm --privileged --pull=never "${userns[@]}" localhost/qemu-user-static:register --reset
+	assert_failure 3
+	assert_output --partial "private instance"
+	assert_host_has_no_qemu_entries
+	run podman run --rm --privileged --pull=never "${userns[@]}" localhost/qemu-user-static:register \
+		--reset --private-instance aarch64
+	assert_success
+	assert_line "Setting /usr/bin/qemu-aarch64-static as binfmt interpreter for aarch64"
+	# It registered in the container's own instance, which died with it.
+	assert_host_has_no_qemu_entries
+	refute [ -e "$BINFMT/qemu-aarch64" ]
+}
+
+@test "kernel >= 6.7, host without a mount: with --pid=host register mounts binfmt_misc in the host's mount namespace and the entries outlive the container" {
+	CLEAN_AFTER=1
+	host_binfmt_cleanup
+	refute host_binfmt_mounted
+	run host_busybox arm64 uname -m
+	assert_failure
+
+	run --separate-stderr podman run --rm --privileged --pid=host localhost/qemu-user-static:latest --reset -p yes
+	assert_success
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	local err=$stderr
+	assert_line --regexp '^31 registered, '
+
+	# podman run has returned: the container has exited. The host has the
+	# mount, the entries and working emulators.
+	host_binfmt_mounted || fail "no binfmt_misc mount in the host's mount namespace after the container exited"
+	assert_equal "$(host_entry_field qemu-aarch64 flags:)" F
+	run host_busybox arm64 uname -m
+	assert_success
+	assert_output aarch64
+	run host_busybox s390x uname -m
+	assert_success
+	assert_output s390x
+	# And it says where it mounted.
+	grep -q "^register: note: mounted binfmt_misc at /proc/sys/fs/binfmt_misc in the host's mount namespace" <<<"$err" ||
+		fail "no note about the host's mount namespace on stderr: $err"
+}
+
+@test "kernel >= 6.7, host without a mount: without --pid=host register warns that the entries vanish, and names both fixes" {
+	CLEAN_AFTER=1
+	host_binfmt_cleanup
+	refute host_binfmt_mounted
+
+	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
+	assert_success
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	local err=$stderr
+	assert_line --regexp '^31 registered, '
+
+	# What happens: nothing is left on the host once the container is gone.
+	refute host_binfmt_mounted
+	run host_entries_vanish
+	assert_success
+	run host_busybox arm64 uname -m
+	assert_failure
+
+	# And it says so, with both fixes.
+	local warning
+	warning=$(grep "^register: warning: the entries will vanish when this container exits" <<<"$err") ||
+		fail "no warning that the entries vanish on stderr: $err"
+	grep -q -- "--pid=host" <<<"$warning" || fail "the warning does not name --pid=host: $warning"
+	grep -qi "mount" <<<"$warning" || fail "the warning does not name mounting binfmt_misc on the host: $warning"
+}
