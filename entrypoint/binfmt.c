@@ -180,7 +180,7 @@ static bool is_binfmt_misc(int fd)
 
 static int folder_is_empty(int dirfd, bool *empty)
 {
-	int fd = dup(dirfd);
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);  /* dup() would drop O_CLOEXEC */
 	DIR *dir;
 	struct dirent *d;
 
@@ -424,7 +424,7 @@ static int add_name(struct binfmt_names *names, size_t *capacity, const char *na
  * the folder is being read could skip some. */
 int binfmt_list(const struct binfmt *b, struct binfmt_names *names)
 {
-	int fd = openat(b->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(b->dirfd, ".", O_RDONLY | O_DIRECTORY | ENTRY_OPEN_FLAGS);
 	size_t capacity = 0;
 	DIR *dir;
 	struct dirent *d;
