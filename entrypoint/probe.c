@@ -1,19 +1,370 @@
 #include "probe.h"
 
-/* Stub until the probes land: no probes, and the native platform only. */
-const struct probe probes[1];
-const size_t probe_count = 0;
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "targets.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+/* A probe prints one short line at once; an emulator that takes longer
+ * than this hangs, and the platform counts as not running. */
+#define PROBE_TIMEOUT_MS 5000
+#define PROBE_LINE_MAX 64
+/* Room for the probe's line and an emulator's chatter around it. */
+#define PROBE_OUTPUT_MAX 1024
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+
+/* The program, in an anonymous file: a FROM-scratch image has no /tmp,
+ * and nothing is left behind. Close-on-exec like every fd here. MFD_EXEC
+ * (Linux >= 6.3) keeps it executable where vm.memfd_noexec would seal
+ * it; older kernels refuse the flag (EINVAL) and need none. */
+static int program_fd(const struct probe *p)
+{
+	int fd = memfd_create("qus-probe", MFD_CLOEXEC | MFD_EXEC);
+	size_t done = 0;
+
+	if (fd < 0 && errno == EINVAL)
+		fd = memfd_create("qus-probe", MFD_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (done < p->size) {
+		ssize_t n = write(fd, p->program + done, p->size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	return fd;
+}
+
+/* In the child: stdin and stderr on /dev/null (closed when a scratch
+ * container has none), stdout on the pipe, an empty environment (no
+ * QEMU_CPU or the like from our own), then exec the program itself. */
+_Noreturn static void child_exec(int exe, int out)
+{
+	static char arg0[] = "qus-probe";
+	static char *const argv[] = { arg0, NULL };
+	static char *const envp[] = { NULL };
+	sigset_t none;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	/* Everything above 0-2 first, so that no dup2 below overwrites a
+	 * source. The program's fd stays open across exec: binfmt_misc
+	 * refuses (ENOENT) a program that the emulator could not reopen. */
+	int prog = fcntl(exe, F_DUPFD, 3);
+	int pipe_w = fcntl(out, F_DUPFD_CLOEXEC, 3);
+
+	if (null >= 0)
+		null = fcntl(null, F_DUPFD_CLOEXEC, 3);
+	if (prog < 0 || pipe_w < 0 || dup2(pipe_w, STDOUT_FILENO) < 0)
+		_exit(127);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDERR_FILENO);
+	} else {
+		close(STDIN_FILENO);
+		close(STDERR_FILENO);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	fexecve(prog, argv, envp);
+	_exit(127);
+}
+
+static long ms_left(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (deadline->tv_sec - now.tv_sec) * 1000 +
+		  (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
+/* Read FD to its end into BUF. False on timeout, on an error, or when
+ * the output does not fit (then it is not a probe's line and some
+ * chatter anyway). */
+static bool read_all(int fd, char *buf, size_t cap, size_t *len,
+		     const struct timespec *deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	*len = 0;
+	for (;;) {
+		int r = poll(&pfd, 1, (int)ms_left(deadline));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return false;
+		ssize_t n = read(fd, buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			return true;
+		if (n < 0)
+			return false;
+		*len += (size_t)n;
+		if (*len == cap)
+			return false;
+	}
+}
+
+/* Reap our child PID. It normally has exited by the time its stdout
+ * ends; one that lingers past the deadline, or that we give up on
+ * (KILL_NOW), is killed first. True when it exited with status 0. */
+static bool reap(pid_t pid, const struct timespec *deadline, bool kill_now)
+{
+	const struct timespec tick = { 0, 1000000 };
+	int status = 0;
+	pid_t r;
+
+	while (!kill_now) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+		if ((r < 0 && errno != EINTR) || ms_left(deadline) == 0)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return false;
+}
+
+/* Whether OUT (LEN bytes) holds LINE (ending in a newline) as one whole
+ * line. Only the probe writes that line, but QEMU may write to the same
+ * stdout: qemu-ppc64le 10.0 prints "Could not resolve /dev/fd/N" when it
+ * cannot realpath() a program run from memory, as a probe is. */
+static bool has_line(const char *out, size_t len, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (size_t at = 0; at + n <= len;) {
+		const char *nl = memchr(out + at, '\n', len - at);
+		size_t end = nl != NULL ? (size_t)(nl - out) + 1 : len;
+		if (end - at == n && memcmp(out + at, line, n) == 0)
+			return true;
+		at = end;
+	}
+	return false;
+}
+
+/* Run P's program in a child with stdout on a pipe and judge it: its line
+ * within the deadline, then exit status 0. */
+static bool run_program(const struct probe *p, const char *expected)
+{
+	char got[PROBE_OUTPUT_MAX];
+	struct timespec deadline;
+	int fds[2];
+	size_t len = 0;
+	int exe = program_fd(p);
+	pid_t pid;
+
+	if (exe < 0)
+		return false;
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		close(exe);
+		return false;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += PROBE_TIMEOUT_MS / 1000;
+	pid = fork();
+	if (pid == 0)
+		child_exec(exe, fds[1]);
+	close(exe);
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return false;
+	}
+	bool read_ok = read_all(fds[0], got, sizeof(got), &len, &deadline);
+	close(fds[0]);
+	bool exited_ok = reap(pid, &deadline, !read_ok);
+	return exited_ok && has_line(got, len, expected);
+}
 
 bool probe_run(const struct probe *p)
 {
-	(void)p;
+	char expected[PROBE_LINE_MAX];
+	int n = snprintf(expected, sizeof(expected), "qus-probe %s\n", p->platform);
+	/* Our child must stay ours to reap: with SIGCHLD ignored (inherited
+	 * from whoever started us) the kernel would reap it, and with a
+	 * handler that waits for any child, the handler could. */
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction saved;
+	bool ran;
+
+	if (n < 0 || (size_t)n >= sizeof(expected))
+		return false;
+	sigemptyset(&dfl.sa_mask);
+	if (sigaction(SIGCHLD, &dfl, &saved) != 0)
+		return false;
+	ran = run_program(p, expected);
+	sigaction(SIGCHLD, &saved, NULL);
+	return ran;
+}
+
+/* uname -m -> the OCI platform of programs built for this machine. */
+static const struct {
+	const char *pattern;
+	const char *platform;
+} machines[] = {
+	{ "x86_64", "linux/amd64" },
+	{ "i[3-6]86", "linux/386" },
+	{ "aarch64", "linux/arm64" },
+	{ "armv[89]*l", "linux/arm/v7" }, /* 32-bit ARM on an ARMv8 CPU */
+	{ "armv7*l", "linux/arm/v7" },
+	{ "armv6*l", "linux/arm/v6" },
+	{ "armv5*l", "linux/arm/v5" },
+	{ "ppc64le", "linux/ppc64le" },
+	{ "ppc64", "linux/ppc64" },
+	{ "s390x", "linux/s390x" },
+	{ "riscv64", "linux/riscv64" },
+	{ "loongarch64", "linux/loong64" },
+	/* uname says mips64 for both byte orders; we run natively, so
+	 * ours is the kernel's. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	{ "mips64", "linux/mips64le" },
+	{ "mips", "linux/mipsle" },
+#else
+	{ "mips64", "linux/mips64" },
+	{ "mips", "linux/mips" },
+#endif
+};
+
+static const char *machine_platform(const char *machine)
+{
+	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		if (fnmatch(machines[i].pattern, machine, 0) == 0)
+			return machines[i].platform;
+	return NULL;
+}
+
+static bool listed(const char *const *out, size_t n, const char *platform)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(out[i], platform) == 0)
+			return true;
 	return false;
+}
+
+/* Append PLATFORM to OUT unless it is there or OUT is full; the new count. */
+static size_t add(const char **out, size_t n, size_t max, const char *platform)
+{
+	if (n < max && !listed(out, n, platform))
+		out[n++] = platform;
+	return n;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+/* The x86-64 micro-architecture level (1-4) of this CPU, as the psABI
+ * defines them; AVX and AVX-512 count only when the kernel saves their
+ * registers (XCR0), as in Go's and glibc's checks. */
+static int x86_level(void)
+{
+	unsigned a = 0;
+	unsigned b = 0;
+	unsigned d = 0;
+	unsigned c1 = 0;   /* leaf 1, ECX */
+	unsigned b7 = 0;   /* leaf 7 subleaf 0, EBX */
+	unsigned c81 = 0;  /* leaf 0x80000001, ECX */
+	unsigned xcr0 = 0; /* the register state the kernel saves */
+	unsigned hi = 0;
+
+	if (!__get_cpuid(1, &a, &b, &c1, &d))
+		return 1;
+	__get_cpuid_count(7, 0, &a, &b7, &hi, &d);
+	__get_cpuid(0x80000001, &a, &b, &c81, &d);
+	if (c1 & (1U << 27)) /* osxsave: XGETBV works */
+		__asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(hi) : "c"(0));
+
+	/* cx16 lahf_lm popcnt sse3 sse4_1 sse4_2 ssse3 */
+	const unsigned v2_c1 = 1U << 13 | 1U << 23 | 1U << 0 | 1U << 19 | 1U << 20 | 1U << 9;
+	/* avx f16c fma movbe osxsave; bmi1 avx2 bmi2; lzcnt; XMM and YMM state */
+	const unsigned v3_c1 = 1U << 28 | 1U << 29 | 1U << 12 | 1U << 22 | 1U << 27;
+	const unsigned v3_b7 = 1U << 3 | 1U << 5 | 1U << 8;
+	/* avx512f avx512dq avx512cd avx512bw avx512vl; opmask and ZMM state */
+	const unsigned v4_b7 = 1U << 16 | 1U << 17 | 1U << 28 | 1U << 30 | 1U << 31;
+
+	if ((c1 & v2_c1) != v2_c1 || !(c81 & 1U))
+		return 1;
+	if ((c1 & v3_c1) != v3_c1 || (b7 & v3_b7) != v3_b7 || !(c81 & (1U << 5)) ||
+	    (xcr0 & 0x6) != 0x6)
+		return 2;
+	if ((b7 & v4_b7) != v4_b7 || (xcr0 & 0xe6) != 0xe6)
+		return 3;
+	return 4;
+}
+#endif
+
+static size_t add_x86_levels(const char **out, size_t n, size_t max)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	static const char *const levels[] = { "linux/amd64/v2", "linux/amd64/v3",
+					      "linux/amd64/v4" };
+	int level = x86_level();
+
+	for (int i = 2; i <= level; i++)
+		n = add(out, n, max, levels[i - 2]);
+#else
+	(void)out;
+	(void)max;
+#endif
+	return n;
+}
+
+/* Platforms that this machine's kernel runs without an emulator: 386 on
+ * x86_64, 32-bit ARM on arm64, when the kernel has that compat support.
+ * Their probes are of the host's own family (no entry of ours serves
+ * them), so running one tells. */
+static size_t add_compat(const char **out, size_t n, size_t max, const char *family)
+{
+	for (size_t i = 0; i < probe_count; i++) {
+		const struct target *t = target_by_name(probes[i].target);
+		if (t != NULL && strcmp(t->family, family) == 0 &&
+		    !listed(out, n, probes[i].platform) && probe_run(&probes[i]))
+			n = add(out, n, max, probes[i].platform);
+	}
+	return n;
 }
 
 size_t probe_native_platforms(const char **out, size_t max)
 {
-	if (max == 0)
+	struct utsname uts;
+	const char *platform;
+	const struct target *host;
+	size_t n = 0;
+
+	if (uname(&uts) != 0)
 		return 0;
-	out[0] = "linux/amd64";
-	return 1;
+	platform = machine_platform(uts.machine);
+	if (platform == NULL)
+		return 0;
+	n = add(out, n, max, platform);
+	if (strcmp(uts.machine, "x86_64") == 0)
+		n = add_x86_levels(out, n, max);
+	host = target_by_name(host_normalize(uts.machine));
+	if (host != NULL)
+		n = add_compat(out, n, max, host->family);
+	return n;
 }

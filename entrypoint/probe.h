@@ -17,12 +17,16 @@ extern const struct probe probes[];
 extern const size_t probe_count;
 
 /* Run P's program through the kernel, as any program would be (from
- * memory: the image holds no extra files). True when it ran and printed
- * what it should. */
+ * memory: the image holds no extra files), with stdin and stderr on
+ * /dev/null and an empty environment. True when it printed the line
+ * "qus-probe <platform>" and exited 0 within 5 s; a program still running
+ * then is killed. Leaves no descriptor or child behind. */
 bool probe_run(const struct probe *p);
 
-/* The platforms this machine runs natively ("linux/amd64", and on x86_64
- * "linux/amd64/v2" ... as the CPU has them). Writes up to MAX names into
+/* The platforms this machine runs natively: uname's ("linux/amd64"), on
+ * x86_64 "linux/amd64/v2" ... as the CPU has them, then those of the
+ * host's family whose probe runs (linux/386 on x86_64, linux/arm/v7 and
+ * v6 on arm64 with 32-bit support). Writes up to MAX distinct names into
  * OUT; returns how many. */
 size_t probe_native_platforms(const char **out, size_t max);
 

@@ -1,0 +1,29 @@
+/* probe-platform: linux/mips64le
+ * probe-qemu: mips64el
+ * probe-clang: --target=mips64el-linux-gnuabi64 -mno-abicalls -fno-pic
+ *
+ * The n64 ABI, little-endian. Not PIC (-mno-abicalls): dla builds the
+ * line's absolute address, and no GOT is needed. Syscall numbers of n64
+ * start at 5000. */
+	.set	noreorder
+
+	.section .rodata
+msg:	.ascii "qus-probe linux/mips64le\n"
+	.equ	len, 25		/* a literal: LLVM's assemblers take no computed length as an immediate */
+	.if	. - msg != len
+	.error	"len is not the length of msg"
+	.endif
+
+	.text
+	.globl __start		# the entry point lld looks for on MIPS
+	.globl _start
+__start:
+_start:
+	li	$a0, 1			# stdout
+	dla	$a1, msg
+	li	$a2, len
+	li	$v0, 5001		# write
+	syscall
+	li	$a0, 0
+	li	$v0, 5058		# exit
+	syscall
