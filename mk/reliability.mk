@@ -15,17 +15,13 @@
 
 FUZZ_CC := clang-14
 FUZZ_TIME ?= 600
-FUZZ_HARNESSES := cli names entry
+FUZZ_HARNESSES := cli names entry export
 FUZZ_FLAGS := -std=c11 -g -O1 $(WARN) -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 # Every harness links the product's files but main.c: the lead's modules
 # move between files, and each harness calls only what it exercises.
 FUZZ_SOURCES := $(filter-out entrypoint/main.c,$(SOURCES) $(EXTRA_SOURCES))
-# export joins once tests/fuzz/export.c exists (export.c is being written).
-ifneq ($(wildcard tests/fuzz/export.c),)
-FUZZ_HARNESSES += export
-endif
 
 FUZZ_BINS := $(addprefix $(BUILD)/fuzz/,$(FUZZ_HARNESSES))
 

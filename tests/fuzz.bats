@@ -37,9 +37,13 @@ fuzz_harness() {
 	fuzz_harness entry
 }
 
+@test "fuzz: the export formats (-s, -d: plan_build, export_run, the files read back) for 60 s" {
+	fuzz_harness export
+}
+
 @test "fuzz: every committed regression input still runs cleanly" {
 	local harness f
-	for harness in cli names entry; do
+	for harness in cli names entry export; do
 		for f in "$REPO/tests/fuzz/corpus/$harness"/regression-*; do
 			[ -e "$f" ] || continue
 			run "$BUILD/fuzz/$harness" "$f"
