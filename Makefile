@@ -33,7 +33,8 @@ EXTRA_SOURCES :=
 # Targets that `make test` needs built first (each mk/*.mk may add its own).
 TEST_PREREQS :=
 
-# Each topic's targets live in mk/<topic>.mk.
+# Each topic's targets live in mk/<topic>.mk; `make` alone still builds register.
+.DEFAULT_GOAL := all
 -include mk/*.mk
 
 .PHONY: all qemu fixtures cross image image-all image-oci run run-host test test-e2e test-deps deps lint clean

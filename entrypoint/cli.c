@@ -319,24 +319,25 @@ static int parse_short(int argc, char *const argv[], int i, struct options *o,
 	return apply_option(s, value, o, err, errlen) != 0 ? -1 : used;
 }
 
+/* --doctor only looks: nothing that changes or exports goes with it. */
+static int check_doctor(const struct options *o, bool installing, bool exporting, char *err,
+			size_t errlen)
+{
+	if (o->wants_registration || installing || exporting || o->status_table)
+		return errbuf_set(err, errlen, "--doctor only looks: it takes no other "
+				  "option but --json, --mount and a PROGRAM");
+	if (o->named_count > 1)
+		return errbuf_set(err, errlen, "--doctor takes at most one PROGRAM");
+	return 0;
+}
+
 /* One run does one job: refuse combinations that would leave it unclear
  * which, rather than guess. */
-static int decide_mode(struct options *o, char *err, size_t errlen)
+static int check_combinations(const struct options *o, bool installing, bool exporting,
+			      char *err, size_t errlen)
 {
-	bool exporting = o->systemd != NULL || o->debian;
-	bool installing = o->install != NULL || o->uninstall != NULL;
-
 	if (o->exportdir != NULL && !exporting)
 		return errbuf_set(err, errlen, "--exportdir goes with --systemd or --debian");
-	if (o->doctor) {
-		if (o->wants_registration || installing || exporting || o->status_table)
-			return errbuf_set(err, errlen, "--doctor only looks: it takes no other "
-					  "option but --json, --mount and a PROGRAM");
-		if (o->named_count > 1)
-			return errbuf_set(err, errlen, "--doctor takes at most one PROGRAM");
-		o->mode = MODE_DOCTOR;
-		return 0;
-	}
 	if (o->json && !o->status_table)
 		return errbuf_set(err, errlen, "--json goes with --doctor or --status");
 	if (exporting && (installing || o->reset || o->watch_seconds || o->dry_run))
@@ -351,6 +352,20 @@ static int decide_mode(struct options *o, char *err, size_t errlen)
 	if (o->status_table && o->wants_registration)
 		return errbuf_set(err, errlen, "--status only looks: it does not go with "
 				  "options that change entries");
+	return 0;
+}
+
+static int decide_mode(struct options *o, char *err, size_t errlen)
+{
+	bool exporting = o->systemd != NULL || o->debian;
+	bool installing = o->install != NULL || o->uninstall != NULL;
+
+	if (o->doctor) {
+		o->mode = MODE_DOCTOR;
+		return check_doctor(o, installing, exporting, err, errlen);
+	}
+	if (check_combinations(o, installing, exporting, err, errlen) != 0)
+		return -1;
 	if (exporting)
 		o->mode = MODE_EXPORT;
 	else if (o->dry_run)

@@ -23,6 +23,30 @@
 #include "binfmt.h"
 #include "errbuf.h"
 
+/* The initial namespaces have fixed inode numbers (PROC_USER_INIT_INO and
+ * PROC_PID_INIT_INO in the kernel's proc_ns.h, stable since Linux 3.8). A
+ * container's own procfs cannot tell its PID namespace from the host's by
+ * NSpid, but the inode of /proc/self/ns/pid tells it. */
+#define PROC_USER_INIT_INO 0xEFFFFFFDU
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
+
+static bool namespace_is(const char *path, unsigned long long inode)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && (unsigned long long)st.st_ino == inode;
+}
+
+bool hostns_in_user_namespace(void)
+{
+	return !namespace_is("/proc/self/ns/user", PROC_USER_INIT_INO);
+}
+
+bool hostns_in_pid_namespace(void)
+{
+	return !namespace_is("/proc/self/ns/pid", PROC_PID_INIT_INO);
+}
+
 /* Read N whitespace-separated decimal numbers from S. Returns how many. */
 static int read_numbers(const char *s, unsigned long long *out, int n)
 {
@@ -43,43 +67,6 @@ static int read_numbers(const char *s, unsigned long long *out, int n)
 		s = end;
 	}
 	return got;
-}
-
-bool hostns_in_user_namespace(void)
-{
-	char map[256];
-	unsigned long long v[3];
-	FILE *f = fopen("/proc/self/uid_map", "re");
-	bool initial;
-
-	if (f == NULL)
-		return false;
-	/* The initial namespace maps all of 0..4294967294 onto itself, on one line. */
-	initial = fgets(map, sizeof(map), f) != NULL && read_numbers(map, v, 3) == 3 &&
-		  v[0] == 0 && v[1] == 0 && v[2] == 4294967295ULL &&
-		  fgets(map, sizeof(map), f) == NULL;
-	fclose(f);
-	return !initial;
-}
-
-bool hostns_in_pid_namespace(void)
-{
-	char line[256];
-	bool nested = false;
-	FILE *f = fopen("/proc/self/status", "re");
-
-	if (f == NULL)
-		return false;
-	/* "NSpid:\t4242" in the initial namespace; one more PID per level. */
-	while (fgets(line, sizeof(line), f) != NULL) {
-		unsigned long long pids[2];
-		if (strncmp(line, "NSpid:", 6) == 0) {
-			nested = read_numbers(line + 6, pids, 2) == 2;
-			break;
-		}
-	}
-	fclose(f);
-	return nested;
 }
 
 bool hostns_kernel_at_least(int major, int minor)
@@ -132,9 +119,9 @@ static int mount_ns_id(pid_t pid, struct stat *st)
 	return stat(path, st);
 }
 
-/* The nearest ancestor in another mount namespace, or 0. The walk stops
- * before PID 1: that is the machine's own init, never to be touched. */
-static pid_t find_outer_ancestor(void)
+/* The walk stops before PID 1: that is the machine's own init, never to be
+ * touched. */
+pid_t hostns_outer_ancestor(void)
 {
 	struct stat self;
 	struct stat other;
@@ -192,7 +179,7 @@ enum hostns_result hostns_keep_host_mount(const char *path, pid_t *via, char *er
 					  size_t errlen)
 {
 	char nspath[64];
-	pid_t outer = find_outer_ancestor();
+	pid_t outer = hostns_outer_ancestor();
 	int nsfd;
 	int selffd;
 	enum hostns_result result;

@@ -18,6 +18,11 @@ bool hostns_in_pid_namespace(void);
 /* Whether the running kernel is at least MAJOR.MINOR. */
 bool hostns_kernel_at_least(int major, int minor);
 
+/* The nearest ancestor in another mount namespace (with --pid=host, the
+ * container engine's shim: the host's namespace), or 0 when there is none
+ * in reach. Only looks. */
+pid_t hostns_outer_ancestor(void);
+
 enum hostns_result {
 	HOSTNS_SAME,          /* this process already runs in the host's mount namespace */
 	HOSTNS_UNREACHABLE,   /* in a container, and the host's namespace is out of reach */

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +17,16 @@
 
 #include "binfmt.h"
 #include "cli.h"
+#include "doctor.h"
+#include "export.h"
 #include "host.h"
 #include "hostns.h"
 #include "plan.h"
 #include "report.h"
+#include "status.h"
 #include "targets.h"
+#include "watch.h"
+#include "words.h"
 
 #ifndef REGISTER_VERSION
 #define REGISTER_VERSION "0.0.0-dev"
@@ -143,34 +149,6 @@ static void keep_entries_alive(const struct binfmt *b)
 			       "it in the host's mount namespace", HOST_BINFMT);
 }
 
-static int show_status(const struct options *o)
-{
-	struct binfmt b;
-	struct binfmt_names names;
-	bool enabled = false;
-
-	if (open_binfmt(o, &b, false) != 0)
-		return EXIT_BINFMT_UNUSABLE;
-	if (binfmt_status_enabled(&b, &enabled) != 0 || binfmt_list(&b, &names) != 0) {
-		report_error("cannot read %s: %s", o->mount_dir, strerror(errno));
-		binfmt_close(&b);
-		return EXIT_BINFMT_UNUSABLE;
-	}
-	report_status_header(o->mount_dir, enabled, names.count);
-	for (size_t i = 0; i < names.count; i++) {
-		struct binfmt_entry e;
-		int r = binfmt_read(&b, names.names[i], &e);
-
-		if (r == 0)
-			report_status_entry(names.names[i], &e);
-		else
-			report_status_unreadable(names.names[i], r);
-	}
-	binfmt_names_free(&names);
-	binfmt_close(&b);
-	return EXIT_DONE;
-}
-
 static void usage_error(const char *message)
 {
 	report_error("%s", message);
@@ -275,6 +253,10 @@ static const char *register_cause(int err, const struct plan_item *item, char *b
 	return buf;
 }
 
+/* --install keeps what is there, as tonistiigi/binfmt does: an entry of the
+ * same name, even a different one, counts as installed. */
+static bool keep_different;
+
 static void judge_existing(const struct plan_item *item, const struct binfmt_entry *e,
 			   struct tally *t)
 {
@@ -285,13 +267,20 @@ static void judge_existing(const struct plan_item *item, const struct binfmt_ent
 		t->present++;
 		return;
 	}
+	binfmt_flags_format(e->flags, flags);
+	if (keep_different && e->enabled) {
+		report_note("%s: already registered differently (interpreter %s, flags: %s); "
+			    "left as is: --uninstall it first to replace it", item->entry_name,
+			    e->by_extension ? "(by extension)" : e->interpreter, flags);
+		t->present++;
+		return;
+	}
 	t->failed++;
 	if (plan_item_matches(&plan, item, e)) {
 		report_error("%s: registered but disabled (0 was written to it); "
 			     "run with --reset to enable it again", item->entry_name);
 		return;
 	}
-	binfmt_flags_format(e->flags, flags);
 	report_error("%s: a different entry is already registered (interpreter %s, "
 		     "flags: %s); run with --reset to replace it", item->entry_name,
 		     e->by_extension ? "(by extension)" : e->interpreter, flags);
@@ -350,6 +339,19 @@ static void apply_item(const struct binfmt *b, const struct plan_item *item, str
 	}
 }
 
+static void remove_entry(const struct binfmt *b, const char *name, struct tally *t)
+{
+	int r = binfmt_remove(b, name);
+
+	if (r == 0) {
+		report_removed(name);
+		t->removed++;
+	} else if (r != ENOENT) {  /* ENOENT: another process removed it */
+		report_error("%s: cannot remove: %s", name, strerror(r));
+		t->failed++;
+	}
+}
+
 /* --reset: remove every entry whose name begins with "qemu-", and only those:
  * other tools' entries (Java, Wine, WSL, Python) are never touched. */
 static int remove_qemu_entries(const struct binfmt *b, struct tally *t)
@@ -360,21 +362,9 @@ static int remove_qemu_entries(const struct binfmt *b, struct tally *t)
 		report_error("cannot list %s: %s", b->path, strerror(errno));
 		return -1;
 	}
-	for (size_t i = 0; i < names.count; i++) {
-		const char *name = names.names[i];
-		int r;
-
-		if (strncmp(name, "qemu-", 5) != 0)
-			continue;
-		r = binfmt_remove(b, name);
-		if (r == 0) {
-			report_removed(name);
-			t->removed++;
-		} else if (r != ENOENT) {  /* ENOENT: another process removed it */
-			report_error("%s: cannot remove: %s", name, strerror(r));
-			t->failed++;
-		}
-	}
+	for (size_t i = 0; i < names.count; i++)
+		if (strncmp(names.names[i], "qemu-", 5) == 0)
+			remove_entry(b, names.names[i], t);
 	binfmt_names_free(&names);
 	return 0;
 }
@@ -413,34 +403,114 @@ static int recheck(const struct binfmt *b)
 	return -1;
 }
 
-static int register_all(const struct options *o)
+/* Whether an --uninstall ITEM means ENTRY: its exact name (any entry, even
+ * another tool's), a glob (only qemu-* entries), or a target, architecture
+ * or platform name (its qemu-<target> entry). */
+static bool uninstall_matches(const char *item, const char *entry)
 {
+	const struct target *t;
+
+	if (strcmp(item, entry) == 0)
+		return true;
+	if (strpbrk(item, "*?[") != NULL)
+		return strncmp(entry, "qemu-", 5) == 0 && fnmatch(item, entry, 0) == 0;
+	t = target_lookup(item);
+	return t != NULL && strncmp(entry, "qemu-", 5) == 0 && strcmp(entry + 5, t->name) == 0;
+}
+
+static int uninstall(const struct binfmt *b, const char *list, struct tally *t)
+{
+	struct binfmt_names names;
+	const char *cursor = list;
+	char item[256];
+	int r;
+
+	if (binfmt_list(b, &names) != 0) {
+		report_error("cannot list %s: %s", b->path, strerror(errno));
+		return -1;
+	}
+	while ((r = words_next(&cursor, item, sizeof(item))) != 0) {
+		size_t matched = 0;
+
+		if (r < 0) {
+			report_note("--uninstall: skipped an empty or overlong name in '%s'", list);
+			continue;
+		}
+		for (size_t i = 0; i < names.count; i++) {
+			if (uninstall_matches(item, names.names[i])) {
+				remove_entry(b, names.names[i], t);
+				matched++;
+			}
+		}
+		if (matched == 0)
+			report_note("--uninstall: nothing registered matches '%s'", item);
+	}
+	binfmt_names_free(&names);
+	return 0;
+}
+
+/* Register (multiarch style) or install/uninstall (tonistiigi style), then,
+ * with --watch, keep it so. */
+static int change_entries(const struct options *o)
+{
+	bool installing = o->mode == MODE_INSTALL;
+	bool registering = !installing || o->install != NULL;
 	struct binfmt b;
 	struct tally t = { 0 };
+	int status;
 
-	refuse_native_matches();
+	if (installing)
+		report_progress_to_stderr();
+	keep_different = installing;
+	if (registering)
+		refuse_native_matches();
 	if (open_binfmt(o, &b, true) != 0)
 		return EXIT_BINFMT_UNUSABLE;
 	keep_entries_alive(&b);
-	explain_flags();
-	if (o->reset && (recheck(&b) != 0 || remove_qemu_entries(&b, &t) != 0)) {
+	if (registering)
+		explain_flags();
+	if (recheck(&b) != 0 || (o->reset && remove_qemu_entries(&b, &t) != 0) ||
+	    (o->uninstall != NULL && uninstall(&b, o->uninstall, &t) != 0) ||
+	    recheck(&b) != 0) {
 		binfmt_close(&b);
 		return EXIT_BINFMT_UNUSABLE;
 	}
-	if (recheck(&b) != 0) {
-		binfmt_close(&b);
-		return EXIT_BINFMT_UNUSABLE;
-	}
-	for (size_t i = 0; i < plan.count; i++)
+	for (size_t i = 0; registering && i < plan.count; i++)
 		apply_item(&b, &plan.items[i], &t);
-	binfmt_close(&b);
-	if (t.registered + t.present + t.failed == 0 && count_missing() > 0) {
+	if (registering && t.registered + t.present + t.failed == 0 && count_missing() > 0) {
 		report_error("no emulator was found in %s: is --qemu-path (or QEMU_BIN_DIR) "
 			     "right?", o->qemu_path);
 		t.failed++;
 	}
 	report_summary(&t);
-	return t.failed > 0 ? EXIT_SOME_FAILED : EXIT_DONE;
+	if (installing && status_json(&b) != 0)
+		report_error("cannot read %s: %s", b.path, strerror(errno));
+	status = t.failed > 0 ? EXIT_SOME_FAILED : EXIT_DONE;
+	if (o->watch_seconds > 0)
+		status = watch_run(&b, &plan, o->watch_seconds);
+	binfmt_close(&b);
+	return status;
+}
+
+static int show_status(const struct options *o)
+{
+	struct binfmt b;
+	int r;
+
+	if (open_binfmt(o, &b, false) != 0)
+		return EXIT_BINFMT_UNUSABLE;
+	r = o->mode == MODE_STATUS_TABLE ? status_table(&b, o->json) : status_json(&b);
+	if (r != 0)
+		report_error("cannot read %s: %s", o->mount_dir, strerror(errno));
+	binfmt_close(&b);
+	return r != 0 ? EXIT_BINFMT_UNUSABLE : EXIT_DONE;
+}
+
+/* Modes that need the plan need the host: --uninstall alone does not. */
+static bool needs_plan(const struct options *o)
+{
+	return o->mode == MODE_REGISTER || o->mode == MODE_DRY_RUN || o->mode == MODE_EXPORT ||
+	       (o->mode == MODE_INSTALL && o->install != NULL);
 }
 
 int main(int argc, char *argv[])
@@ -465,11 +535,21 @@ int main(int argc, char *argv[])
 		print_version(&o);
 		return EXIT_DONE;
 	}
-	if (!o.wants_registration)
-		return show_status(&o);
-	if (make_plan(&o) != 0)
+	if (needs_plan(&o) && make_plan(&o) != 0)
 		return EXIT_USAGE;
-	if (o.dry_run)
+	switch (o.mode) {
+	case MODE_STATUS_JSON:
+	case MODE_STATUS_TABLE:
+		return show_status(&o);
+	case MODE_DRY_RUN:
 		return dry_run();
-	return register_all(&o);
+	case MODE_EXPORT:
+		return export_run(&o, &plan);
+	case MODE_DOCTOR:
+		return doctor_run(&o);
+	case MODE_REGISTER:
+	case MODE_INSTALL:
+		break;
+	}
+	return change_entries(&o);
 }

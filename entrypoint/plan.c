@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "errbuf.h"
+#include "words.h"
 
 static void set_why(struct plan_item *item, enum plan_action action, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -36,20 +37,56 @@ static void list_target_names(char *out, size_t size)
 	}
 }
 
-/* Mark the targets named on the command line; an unknown name is an error. */
-static int mark_named(const struct options *o, struct plan *p, char *err, size_t errlen)
+static int mark(struct plan *p, const char *name, const char *where, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < o->named_count; i++) {
-		const struct target *t = target_by_name(o->named[i]);
+	const struct target *t = target_lookup(name);
 
-		if (t == NULL) {
-			char known[512];
-			list_target_names(known, sizeof(known));
-			return errbuf_set(err, errlen, "unknown target '%s'; known targets: %s",
-				    o->named[i], known);
-		}
-		p->items[target_index(t)].named = true;
+	if (t == NULL) {
+		char known[512];
+		list_target_names(known, sizeof(known));
+		return errbuf_set(err, errlen, "unknown target '%s'%s; known targets: %s (or "
+				  "architecture names such as arm64, 386, loong64, or platforms "
+				  "such as linux/arm/v7)", name, where, known);
 	}
+	p->items[target_index(t)].named = true;
+	return 0;
+}
+
+/* --install LIST: comma-separated names, or "all" for the default set. */
+static int mark_install_list(const char *list, struct plan *p, bool *all, char *err,
+			     size_t errlen)
+{
+	const char *cursor = list;
+	char name[64];
+	int r;
+
+	while ((r = words_next(&cursor, name, sizeof(name))) != 0) {
+		if (r < 0)
+			return errbuf_set(err, errlen, "--install: '%s' holds an empty or overlong "
+					  "name", list);
+		if (strcmp(name, "all") == 0)
+			*all = true;
+		else if (mark(p, name, " in --install", err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Which targets the user chose: by name on the line or in --install.
+ * *ANY_NAMED tells whether the choice is limited to the named ones. */
+static int mark_named(const struct options *o, struct plan *p, bool *any_named,
+		      char *err, size_t errlen)
+{
+	bool all = false;
+
+	for (size_t i = 0; i < o->named_count; i++)
+		if (mark(p, o->named[i], "", err, errlen) != 0)
+			return -1;
+	if (o->install != NULL && mark_install_list(o->install, p, &all, err, errlen) != 0)
+		return -1;
+	/* --uninstall alone registers nothing. */
+	*any_named = o->named_count > 0 || (o->install != NULL && !all) ||
+		     (o->uninstall != NULL && o->install == NULL);
 	return 0;
 }
 
@@ -108,18 +145,32 @@ static void decide(const struct options *o, const struct target *host, struct pl
 		item->action = PLAN_SKIP_UNNAMED;
 }
 
+/* The flags asked for. --install has tonistiigi/binfmt's defaults, P, O, C
+ * and F, which its users expect; the multiarch style has QEMU's, none. */
+static unsigned choose_flags(const struct options *o)
+{
+	bool install = o->install != NULL;
+	bool persistent = o->persistent_set ? o->persistent : install;
+	bool credential = o->credential_set ? o->credential : install;
+	bool preserve = o->preserve_argv0_set ? o->preserve_argv0 : install;
+
+	return (persistent ? BINFMT_FLAG_F : 0U) |
+	       (credential ? BINFMT_FLAG_O | BINFMT_FLAG_C : 0U) |
+	       (preserve ? BINFMT_FLAG_P : 0U);
+}
+
 int plan_build(const struct options *o, const struct target *host, struct plan *p,
 	       char *err, size_t errlen)
 {
+	bool any_named = false;
+
 	memset(p, 0, sizeof(*p));
 	p->host = host;
 	p->count = target_count;
-	p->flags = (o->persistent ? BINFMT_FLAG_F : 0U) |
-		   (o->credential ? BINFMT_FLAG_O | BINFMT_FLAG_C : 0U) |
-		   (o->preserve_argv0 ? BINFMT_FLAG_P : 0U);
+	p->flags = choose_flags(o);
 	for (size_t i = 0; i < p->count; i++)
 		p->items[i].target = &targets[i];
-	if (mark_named(o, p, err, errlen) != 0)
+	if (mark_named(o, p, &any_named, err, errlen) != 0)
 		return -1;
 	for (size_t i = 0; i < p->count; i++) {
 		struct plan_item *item = &p->items[i];
@@ -134,7 +185,7 @@ int plan_build(const struct options *o, const struct target *host, struct plan *
 		if (n < 0 || (size_t)n >= sizeof(item->interpreter))
 			return errbuf_set(err, errlen, "the interpreter path for %s is too long",
 				    t->name);
-		decide(o, host, item, o->named_count > 0);
+		decide(o, host, item, any_named);
 		if (build_line(item, p->flags) != 0)
 			return errbuf_set(err, errlen,
 				    "the register string for %s would be longer than the "

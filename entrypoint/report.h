@@ -20,6 +20,10 @@ void report_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "register: note: MESSAGE" on stderr. */
 void report_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Progress lines go to stdout, or to stderr when stdout carries a document
+ * (--install prints JSON there). */
+void report_progress_to_stderr(void);
+
 /* The line users and scripts grep for, on stdout. */
 void report_registered(const struct plan_item *item);
 void report_present(const struct plan_item *item);
@@ -28,10 +32,5 @@ void report_summary(const struct tally *t);
 
 /* One --dry-run line: the register string. */
 void report_dry_run(const struct plan_item *item);
-
-/* The status view: what the kernel holds. */
-void report_status_header(const char *path, bool enabled, size_t count);
-void report_status_entry(const char *name, const struct binfmt_entry *e);
-void report_status_unreadable(const char *name, int err);
 
 #endif

@@ -211,6 +211,52 @@ const struct target *target_by_name(const char *name)
 	return NULL;
 }
 
+/* Architecture names of Go (GOARCH) and Debian that are not QEMU's. */
+static const struct {
+	const char *alias;
+	const char *target;
+} arch_aliases[] = {
+	{ "amd64", "x86_64" },
+	{ "386", "i386" },
+	{ "arm64", "aarch64" },
+	{ "armhf", "arm" },
+	{ "armel", "arm" },
+	{ "ppc64el", "ppc64le" },
+	{ "mipsle", "mipsel" },
+	{ "mips64le", "mips64el" },
+	{ "loong64", "loongarch64" },
+};
+
+/* Whether PLATFORM is one of the comma-separated LIST. */
+static bool in_list(const char *list, const char *platform)
+{
+	size_t len = strlen(platform);
+
+	for (const char *p = list; *p != '\0';) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (n == len && strncmp(p, platform, len) == 0)
+			return true;
+		p += n + (comma != NULL);
+	}
+	return false;
+}
+
+const struct target *target_lookup(const char *name)
+{
+	const struct target *t = target_by_name(name);
+
+	if (t != NULL)
+		return t;
+	for (size_t i = 0; i < sizeof(arch_aliases) / sizeof(arch_aliases[0]); i++)
+		if (strcmp(arch_aliases[i].alias, name) == 0)
+			return target_by_name(arch_aliases[i].target);
+	for (size_t i = 0; i < target_count; i++)
+		if (targets[i].platforms[0] != '\0' && in_list(targets[i].platforms, name))
+			return &targets[i];
+	return NULL;
+}
+
 size_t target_index(const struct target *t)
 {
 	return (size_t)(t - targets);

@@ -28,6 +28,11 @@ extern const size_t target_count;
 /* The target called NAME ("aarch64"), or NULL. */
 const struct target *target_by_name(const char *name);
 
+/* The target a user means by NAME: a QEMU target ("aarch64"), a Go or
+ * Debian architecture name ("arm64", "386", "mips64le", "loong64", "armhf")
+ * or an OCI platform ("linux/arm64", "linux/arm/v7"). NULL when unknown. */
+const struct target *target_lookup(const char *name);
+
 /* Index of T in targets[]. */
 size_t target_index(const struct target *t);
 

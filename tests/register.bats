@@ -135,19 +135,26 @@ add_foreign_entries() {
 	assert_line "2 registered, 0 already present, 0 removed, 32 skipped, 0 failed"
 }
 
-@test "with no option that asks for a change, it lists what the kernel holds and changes nothing" {
+@test "with no option that asks for a change, it prints the JSON status and changes nothing; --status prints a table" {
 	add_foreign_entries
 	reg -p yes -Q "$FAKE" aarch64
+	in_instance sh -c 'echo 0 > "$1/jar"' sh "$BINFMT"
 	local before
 	before=$(snapshot)
-	run reg
+	run --separate-stderr reg
 	assert_success
-	assert_line "binfmt_misc at /proc/sys/fs/binfmt_misc: enabled, 5 entries"
-	assert_line --regexp "^qemu-aarch64 +enabled +flags:F +$FAKE/qemu-aarch64-static$"
-	assert_line --regexp "^jar +enabled +flags: +/usr/bin/jexec$"
+	assert_equal "$(jq -c .emulators <<<"$output")" '["WSLInterop","python3.11","qemu-aarch64","qemu_like"]'
+	assert_equal "$(jq -r '.supported[0]' <<<"$output")" linux/amd64
+	assert_equal "$stderr" ""
 	assert_equal "$(snapshot)" "$before"
-	run reg --mount "$BINFMT"
+	run reg --status
 	assert_success
+	assert_line --index 0 --regexp '^ENTRY +TARGET +STATE +FLAGS +PROBE +INTERPRETER$'
+	assert_line --regexp "^qemu-aarch64 +aarch64 +enabled +F +[a-z-]+ +$FAKE/qemu-aarch64-static$"
+	assert_line --regexp "^jar +- +disabled +- +- +/usr/bin/jexec$"
+	run reg --status --json
+	assert_success
+	assert_equal "$(jq -c '.[] | select(.entry == "qemu-aarch64") | [.target, .flags, .enabled]' <<<"$output")" '["aarch64","F",true]'
 	assert_equal "$(snapshot)" "$before"
 }
 

@@ -1,0 +1,167 @@
+#include "status.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe.h"
+#include "targets.h"
+
+/* Probes run at most once per invocation. */
+enum probe_state { PROBE_UNTRIED, PROBE_RAN, PROBE_FAILED };
+static enum probe_state probe_states[64];
+
+static bool probe_ok(size_t i)
+{
+	if (i >= sizeof(probe_states) / sizeof(probe_states[0]))
+		return false;
+	if (probe_states[i] == PROBE_UNTRIED)
+		probe_states[i] = probe_run(&probes[i]) ? PROBE_RAN : PROBE_FAILED;
+	return probe_states[i] == PROBE_RAN;
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/* A JSON array of strings, indented as Go's json.MarshalIndent does, which
+ * is what tonistiigi/binfmt prints. */
+static void json_array(const char *key, const char *const *items, size_t count, bool last)
+{
+	printf("  \"%s\": [", key);
+	for (size_t i = 0; i < count; i++) {
+		printf("%s\n    ", i ? "," : "");
+		json_string(items[i]);
+	}
+	printf("%s]%s\n", count ? "\n  " : "", last ? "" : ",");
+}
+
+static bool listed(const char *const *list, size_t count, const char *s)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+static size_t supported_platforms(const char **out, size_t max)
+{
+	size_t n = probe_native_platforms(out, max);
+
+	for (size_t i = 0; i < probe_count && n < max; i++)
+		if (!listed(out, n, probes[i].platform) && probe_ok(i))
+			out[n++] = probes[i].platform;
+	return n;
+}
+
+int status_json(const struct binfmt *b)
+{
+	struct binfmt_names names;
+	const char *supported[64];
+	const char **enabled;
+	size_t n_supported = supported_platforms(supported, 64);
+	size_t n_enabled = 0;
+
+	if (binfmt_list(b, &names) != 0)
+		return -1;
+	enabled = calloc(names.count + 1, sizeof(*enabled));
+	if (enabled == NULL) {
+		binfmt_names_free(&names);
+		return -1;
+	}
+	for (size_t i = 0; i < names.count; i++) {
+		struct binfmt_entry e;
+		if (binfmt_read(b, names.names[i], &e) == 0 && e.enabled)
+			enabled[n_enabled++] = names.names[i];
+	}
+	printf("{\n");
+	json_array("supported", supported, n_supported, false);
+	json_array("emulators", enabled, n_enabled, true);
+	printf("}\n");
+	free(enabled);
+	binfmt_names_free(&names);
+	return 0;
+}
+
+/* The probe that shows whether the entry for target T works, if any. */
+static const char *probe_result(const struct target *t)
+{
+	if (t == NULL)
+		return "-";
+	for (size_t i = 0; i < probe_count; i++)
+		if (strcmp(probes[i].target, t->name) == 0)
+			return probe_ok(i) ? "ok" : "failed";
+	return "-";
+}
+
+static const struct target *target_of_entry(const char *name)
+{
+	return strncmp(name, "qemu-", 5) == 0 ? target_by_name(name + 5) : NULL;
+}
+
+static void table_row(const char *name, const struct binfmt_entry *e, bool json, bool first)
+{
+	const struct target *t = target_of_entry(name);
+	char flags[5];
+
+	binfmt_flags_format(e->flags, flags);
+	if (!json) {
+		printf("%-18s %-13s %-8s %-5s %-7s %s\n", name, t != NULL ? t->name : "-",
+		       e->enabled ? "enabled" : "disabled", flags[0] ? flags : "-",
+		       probe_result(t), e->interpreter);
+		return;
+	}
+	printf("%s\n  {\"entry\": ", first ? "" : ",");
+	json_string(name);
+	printf(", \"target\": ");
+	if (t != NULL)
+		json_string(t->name);
+	else
+		printf("null");
+	printf(", \"interpreter\": ");
+	json_string(e->interpreter);
+	printf(", \"flags\": \"%s\", \"enabled\": %s, \"probe\": \"%s\"}", flags,
+	       e->enabled ? "true" : "false", probe_result(t));
+}
+
+int status_table(const struct binfmt *b, bool json)
+{
+	struct binfmt_names names;
+	bool first = true;
+
+	if (binfmt_list(b, &names) != 0)
+		return -1;
+	if (json)
+		printf("[");
+	else
+		printf("%-18s %-13s %-8s %-5s %-7s %s\n", "ENTRY", "TARGET", "STATE", "FLAGS",
+		       "PROBE", "INTERPRETER");
+	for (size_t i = 0; i < names.count; i++) {
+		struct binfmt_entry e;
+		int r = binfmt_read(b, names.names[i], &e);
+
+		if (r != 0) {
+			if (!json)
+				printf("%-18s (cannot read: %s)\n", names.names[i], strerror(r));
+			continue;
+		}
+		table_row(names.names[i], &e, json, first);
+		first = false;
+	}
+	if (json)
+		printf("%s]\n", first ? "" : "\n");
+	binfmt_names_free(&names);
+	return 0;
+}
