@@ -10,8 +10,11 @@
 #                       cannot follow malloc in a static musl program)
 #   make exitcheck      build/exitcheck/register: the product build plus a
 #                       destructor that reports open descriptors and peak RSS
+#   make faultinject    build/faultinject/faultinject.so: LD_PRELOAD fault
+#                       injection for the glibc build (tests/faults.bats)
 #
-# `make test` needs: fuzz-build valgrind-build exitcheck (in TEST_PREREQS).
+# `make test` needs: fuzz-build valgrind-build exitcheck faultinject (they
+# are in TEST_PREREQS).
 
 FUZZ_CC := clang-14
 FUZZ_TIME ?= 600
@@ -32,7 +35,7 @@ $(BUILD)/fuzz/$(1): tests/fuzz/$(1).c $(FUZZ_SOURCES) $(HEADERS)
 endef
 $(foreach h,$(FUZZ_HARNESSES),$(eval $(call fuzz_rule,$(h))))
 
-.PHONY: fuzz-build fuzz fuzz-short sanitize test-sanitize valgrind-build exitcheck
+.PHONY: fuzz-build fuzz fuzz-short sanitize test-sanitize valgrind-build exitcheck faultinject
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -83,4 +86,11 @@ $(BUILD)/exitcheck/register: $(RELIABILITY_SOURCES) $(HEADERS) VERSION tests/hel
 
 exitcheck: $(BUILD)/exitcheck/register
 
-TEST_PREREQS += fuzz-build valgrind-build exitcheck
+# LD_PRELOAD fault injection for the glibc build (tests/faults.bats).
+$(BUILD)/faultinject/faultinject.so: tests/helpers/faultinject.c
+	@mkdir -p $(@D)
+	gcc -std=c11 -D_GNU_SOURCE -O1 $(WARN) -shared -fPIC -o $@ $< -ldl
+
+faultinject: $(BUILD)/faultinject/faultinject.so
+
+TEST_PREREQS += fuzz-build valgrind-build exitcheck faultinject
