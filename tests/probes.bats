@@ -48,7 +48,7 @@ teardown() {
 elf_uint() {
 	local file=$1 offset=$2 len=$3 order=$4 v=0 b
 	local -a bytes
-	read -r -a bytes < <(od -An -v -tu1 -j "$offset" -N "$len" "$file" | tr -s ' \n' ' ')
+	read -r -a bytes <<<"$(od -An -v -tu1 -j "$offset" -N "$len" "$file" | tr -s ' \n' ' ')"
 	[ "$order" = 1 ] && mapfile -t bytes < <(printf '%s\n' "${bytes[@]}" | tac)
 	for b in "${bytes[@]}"; do v=$((v * 256 + b)); done
 	echo "$v"
@@ -64,7 +64,7 @@ supported() {
 	reg | jq -r '.supported[]'
 }
 
-@test "each probe is a small static ELF of its platform's class, byte order and machine" {
+@test "each probe is a small static ELF of its platform's class, byte order and machine, without sections" {
 	local name target class order machine platform size
 	while read -r name target class order machine platform; do
 		[ -f "$PROBES/$name" ] || fail "$PROBES/$name was not built"
@@ -74,8 +74,11 @@ supported() {
 		[ "$(elf_uint "$PROBES/$name" 5 1 1)" = "$order" ] || fail "$name: byte order is not $order"
 		[ "$(elf_uint "$PROBES/$name" 18 2 "$order")" = "$machine" ] ||
 			fail "$name: e_machine is $(elf_uint "$PROBES/$name" 18 2 "$order"), not $machine"
+		# No section headers: only what the kernel and QEMU read (e_shnum 0).
+		[ "$(elf_uint "$PROBES/$name" $((class == 2 ? 60 : 48)) 2 "$order")" = 0 ] ||
+			fail "$name still has section headers"
 		size=$(stat -c %s "$PROBES/$name")
-		[ "$size" -ge 300 ] && [ "$size" -le 1400 ] || fail "$name is $size bytes, not 300-1400"
+		[ "$size" -ge 150 ] && [ "$size" -le 700 ] || fail "$name is $size bytes, not 150-700"
 	done <<<"$PROBE_TABLE"
 }
 
