@@ -56,7 +56,7 @@ qemu:
 fixtures:
 	tests/fixtures/fetch $(BUILD)/fixtures
 
-cross:
+cross: $(EXTRA_SOURCES)
 	scripts/cross-build --all $(BUILD)/cross
 
 image: all

@@ -1,6 +1,5 @@
 #include "binfmt.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -8,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -178,27 +178,60 @@ static bool is_binfmt_misc(int fd)
 	return fstatfs(fd, &sfs) == 0 && sfs.f_type == BINFMT_MAGIC_FS;
 }
 
-static int folder_is_empty(int dirfd, bool *empty)
+/* The kernel's directory records, read with getdents64(2): no DIR, no
+ * allocation, and the same code on musl and glibc. */
+struct dirent64_record {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Call FN for each name in the folder open at DIRFD, "." and ".." aside.
+ * Stops when FN returns non-zero and returns that; -1 with errno when the
+ * folder cannot be read. */
+static int each_name(int dirfd, int (*fn)(const char *name, void *ctx), void *ctx)
 {
-	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);  /* dup() would drop O_CLOEXEC */
-	DIR *dir;
-	struct dirent *d;
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char buf[4096] __attribute__((aligned(8)));
+	long n;
+	int result = 0;
 
 	if (fd < 0)
 		return -1;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
-		return -1;
-	}
-	*empty = true;
-	while ((d = readdir(dir)) != NULL) {
-		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0) {
-			*empty = false;
-			break;
+	while (result == 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; result == 0 && off < n;) {
+			const struct dirent64_record *d = (const void *)(buf + off);
+			if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+				result = fn(d->d_name, ctx);
+			off += d->d_reclen;
 		}
 	}
-	closedir(dir);
+	if (n < 0 && result == 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	close(fd);
+	return result;
+}
+
+static int found_one(const char *name, void *ctx)
+{
+	(void)name;
+	(void)ctx;
+	return 1;
+}
+
+static int folder_is_empty(int dirfd, bool *empty)
+{
+	int r = each_name(dirfd, found_one, NULL);
+
+	if (r < 0)
+		return -1;
+	*empty = r == 0;
 	return 0;
 }
 
@@ -396,71 +429,33 @@ int binfmt_status_enabled(const struct binfmt *b, bool *enabled)
 	return 0;
 }
 
-static int compare_names(const void *a, const void *b)
+/* Insert NAME in sorted place: the lists are a few dozen names long. */
+static int add_name(const char *name, void *ctx)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int add_name(struct binfmt_names *names, size_t *capacity, const char *name)
-{
+	struct binfmt_names *names = ctx;
+	size_t len = strlen(name) + 1;
 	char *copy;
+	size_t i;
 
-	if (names->count == *capacity) {
-		size_t grown = *capacity ? *capacity * 2 : 64;
-		char **more = realloc(names->names, grown * sizeof(*more));
-		if (more == NULL)
-			return -1;
-		names->names = more;
-		*capacity = grown;
-	}
-	copy = strdup(name);
-	if (copy == NULL)
+	if (is_control_file(name))
+		return 0;
+	if (names->count == BINFMT_LIST_MAX || names->pool_used + len > sizeof(names->pool)) {
+		errno = E2BIG;
 		return -1;
-	names->names[names->count++] = copy;
+	}
+	copy = names->pool + names->pool_used;
+	names->pool_used += len;
+	memcpy(copy, name, len);
+	for (i = names->count; i > 0 && strcmp(names->names[i - 1], copy) > 0; i--)
+		names->names[i] = names->names[i - 1];
+	names->names[i] = copy;
+	names->count++;
 	return 0;
 }
 
-/* The whole list is read before anything is removed: removing entries while
- * the folder is being read could skip some. */
 int binfmt_list(const struct binfmt *b, struct binfmt_names *names)
 {
-	int fd = openat(b->dirfd, ".", O_RDONLY | O_DIRECTORY | ENTRY_OPEN_FLAGS);
-	size_t capacity = 0;
-	DIR *dir;
-	struct dirent *d;
-
-	names->names = NULL;
 	names->count = 0;
-	if (fd < 0)
-		return -1;
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
-		return -1;
-	}
-	while ((d = readdir(dir)) != NULL) {
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 ||
-		    is_control_file(d->d_name))
-			continue;
-		if (add_name(names, &capacity, d->d_name) != 0) {
-			int e = errno;
-			closedir(dir);
-			binfmt_names_free(names);
-			errno = e;
-			return -1;
-		}
-	}
-	closedir(dir);
-	if (names->count > 1)
-		qsort(names->names, names->count, sizeof(*names->names), compare_names);
-	return 0;
-}
-
-void binfmt_names_free(struct binfmt_names *names)
-{
-	for (size_t i = 0; i < names->count; i++)
-		free(names->names[i]);
-	free(names->names);
-	names->names = NULL;
-	names->count = 0;
+	names->pool_used = 0;
+	return each_name(b->dirfd, add_name, names) == 0 ? 0 : -1;
 }

@@ -75,15 +75,19 @@ int binfmt_remove(const struct binfmt *b, const char *name);
  * when the kernel's text cannot be parsed. */
 int binfmt_read(const struct binfmt *b, const char *name, struct binfmt_entry *e);
 
-/* The names of all entries (not `register` or `status`), sorted. */
+/* The names of all entries (not `register` or `status`), sorted. Held in
+ * the structure itself: no allocation, so nothing to free. */
+#define BINFMT_LIST_MAX 1024
+#define BINFMT_LIST_BYTES 32768
 struct binfmt_names {
-	char **names;
+	const char *names[BINFMT_LIST_MAX];
 	size_t count;
+	size_t pool_used;
+	char pool[BINFMT_LIST_BYTES];
 };
 
-/* Fill NAMES. Returns 0, or -1 with errno. Free with binfmt_names_free. */
+/* Fill NAMES. Returns 0, or -1 with errno (E2BIG: more entries than fit). */
 int binfmt_list(const struct binfmt *b, struct binfmt_names *names);
-void binfmt_names_free(struct binfmt_names *names);
 
 /* Whether the kernel has binfmt_misc enabled as a whole (`status`). */
 int binfmt_status_enabled(const struct binfmt *b, bool *enabled);

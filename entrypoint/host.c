@@ -1,9 +1,10 @@
 #include "host.h"
 
-#include <fnmatch.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/utsname.h>
+
+#include "glob.h"
 
 /* QEMU 10's qemu_normalize(), pattern for pattern. */
 static const struct {
@@ -24,7 +25,7 @@ static const struct {
 const char *host_normalize(const char *name)
 {
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
-		if (fnmatch(aliases[i].pattern, name, 0) == 0)
+		if (glob_match(aliases[i].pattern, name))
 			return aliases[i].target;
 	return name;
 }

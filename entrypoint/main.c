@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "cli.h"
 #include "doctor.h"
 #include "export.h"
+#include "glob.h"
 #include "host.h"
 #include "hostns.h"
 #include "plan.h"
@@ -106,7 +106,6 @@ static size_t entry_count(const struct binfmt *b)
 	if (binfmt_list(b, &names) != 0)
 		return 0;
 	count = names.count;
-	binfmt_names_free(&names);
 	return count;
 }
 
@@ -365,7 +364,6 @@ static int remove_qemu_entries(const struct binfmt *b, struct tally *t)
 	for (size_t i = 0; i < names.count; i++)
 		if (strncmp(names.names[i], "qemu-", 5) == 0)
 			remove_entry(b, names.names[i], t);
-	binfmt_names_free(&names);
 	return 0;
 }
 
@@ -413,7 +411,7 @@ static bool uninstall_matches(const char *item, const char *entry)
 	if (strcmp(item, entry) == 0)
 		return true;
 	if (strpbrk(item, "*?[") != NULL)
-		return strncmp(entry, "qemu-", 5) == 0 && fnmatch(item, entry, 0) == 0;
+		return strncmp(entry, "qemu-", 5) == 0 && glob_match(item, entry);
 	t = target_lookup(item);
 	return t != NULL && strncmp(entry, "qemu-", 5) == 0 && strcmp(entry + 5, t->name) == 0;
 }
@@ -445,7 +443,6 @@ static int uninstall(const struct binfmt *b, const char *list, struct tally *t)
 		if (matched == 0)
 			report_note("--uninstall: nothing registered matches '%s'", item);
 	}
-	binfmt_names_free(&names);
 	return 0;
 }
 

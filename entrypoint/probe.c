@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "glob.h"
 #include "host.h"
 #include "targets.h"
 
@@ -255,7 +255,7 @@ static const struct {
 static const char *machine_platform(const char *machine)
 {
 	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
-		if (fnmatch(machines[i].pattern, machine, 0) == 0)
+		if (glob_match(machines[i].pattern, machine))
 			return machines[i].platform;
 	return NULL;
 }

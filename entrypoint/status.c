@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "probe.h"
@@ -70,17 +69,12 @@ int status_json(const struct binfmt *b)
 {
 	struct binfmt_names names;
 	const char *supported[64];
-	const char **enabled;
+	const char *enabled[BINFMT_LIST_MAX];
 	size_t n_supported = supported_platforms(supported, 64);
 	size_t n_enabled = 0;
 
 	if (binfmt_list(b, &names) != 0)
 		return -1;
-	enabled = calloc(names.count + 1, sizeof(*enabled));
-	if (enabled == NULL) {
-		binfmt_names_free(&names);
-		return -1;
-	}
 	for (size_t i = 0; i < names.count; i++) {
 		struct binfmt_entry e;
 		if (binfmt_read(b, names.names[i], &e) == 0 && e.enabled)
@@ -90,8 +84,6 @@ int status_json(const struct binfmt *b)
 	json_array("supported", supported, n_supported, false);
 	json_array("emulators", enabled, n_enabled, true);
 	printf("}\n");
-	free(enabled);
-	binfmt_names_free(&names);
 	return 0;
 }
 
@@ -162,6 +154,5 @@ int status_table(const struct binfmt *b, bool json)
 	}
 	if (json)
 		printf("%s]\n", first ? "" : "\n");
-	binfmt_names_free(&names);
 	return 0;
 }
