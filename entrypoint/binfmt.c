@@ -181,10 +181,10 @@ static bool is_binfmt_misc(int fd)
 /* The kernel's directory records, read with getdents64(2): no DIR, no
  * allocation, and the same code on musl and glibc. */
 struct dirent64_record {
-	unsigned long long d_ino;
-	long long d_off;
+	unsigned long long d_ino;   /* cppcheck-suppress unusedStructMember */
+	long long d_off;            /* cppcheck-suppress unusedStructMember */
 	unsigned short d_reclen;
-	unsigned char d_type;
+	unsigned char d_type;       /* cppcheck-suppress unusedStructMember */
 	char d_name[];
 };
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
 # tonistiigi/binfmt compatibility, as docker/setup-qemu-action drives it:
 # --install, --uninstall, and the JSON document on stdout.
 

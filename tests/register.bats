@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# shellcheck disable=SC2154 # $stderr is set by `run --separate-stderr`
 # Registration as the kernel reads it back: names, interpreters, flags, magic
 # and mask; --reset; idempotency; what other tools registered survives.
 
