@@ -6,6 +6,8 @@
 
 load helpers/common
 
+# RACE_ROUNDS=N runs the --install/--uninstall race N times (default 4).
+
 setup() {
 	instance_start
 	FAKE=$BATS_TEST_TMPDIR/fake-qemu
@@ -177,7 +179,7 @@ install_list_of() {
 	}
 	local round i t before final registered removed
 	declare -A was=([aarch64]=0 [riscv64]=0 [s390x]=0)
-	for round in 1 2 3 4; do
+	for round in $(seq "${RACE_ROUNDS:-4}"); do
 		start_together 16
 		for i in $(seq 16); do
 			[ "$(cat "$RUNS/status.$i")" -eq 0 ] ||
