@@ -47,6 +47,8 @@ qemu_snapshot() {
 # What a lone run of `register ARGS` leaves in a fresh instance of its own.
 lone_run() {
 	local saved=$INSTANCE_PID
+	# instance_start waits for this file: the first instance's must go.
+	rm -f "$BATS_TEST_TMPDIR/instance.ready"
 	instance_start
 	in_instance "$REGISTER" "$@" >/dev/null 2>&1
 	qemu_snapshot
