@@ -188,10 +188,7 @@ struct dirent64_record {
 	char d_name[];
 };
 
-/* Call FN for each name in the folder open at DIRFD, "." and ".." aside.
- * Stops when FN returns non-zero and returns that; -1 with errno when the
- * folder cannot be read. */
-static int each_name(int dirfd, int (*fn)(const char *name, void *ctx), void *ctx)
+int binfmt_each_name(int dirfd, int (*fn)(const char *name, void *ctx), void *ctx)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	char buf[4096] __attribute__((aligned(8)));
@@ -227,7 +224,7 @@ static int found_one(const char *name, void *ctx)
 
 static int folder_is_empty(int dirfd, bool *empty)
 {
-	int r = each_name(dirfd, found_one, NULL);
+	int r = binfmt_each_name(dirfd, found_one, NULL);
 
 	if (r < 0)
 		return -1;
@@ -457,5 +454,5 @@ int binfmt_list(const struct binfmt *b, struct binfmt_names *names)
 {
 	names->count = 0;
 	names->pool_used = 0;
-	return each_name(b->dirfd, add_name, names) == 0 ? 0 : -1;
+	return binfmt_each_name(b->dirfd, add_name, names) == 0 ? 0 : -1;
 }

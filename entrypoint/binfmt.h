@@ -75,6 +75,12 @@ int binfmt_remove(const struct binfmt *b, const char *name);
  * when the kernel's text cannot be parsed. */
 int binfmt_read(const struct binfmt *b, const char *name, struct binfmt_entry *e);
 
+/* Call FN for each name in the folder open at DIRFD, "." and ".." aside,
+ * in the order the filesystem lists them (binfmt_misc: newest entry first,
+ * the order in which the kernel tries them). Stops when FN returns non-zero
+ * and returns that; -1 with errno when the folder cannot be read. */
+int binfmt_each_name(int dirfd, int (*fn)(const char *name, void *ctx), void *ctx);
+
 /* The names of all entries (not `register` or `status`), sorted. Held in
  * the structure itself: no allocation, so nothing to free. */
 #define BINFMT_LIST_MAX 1024
