@@ -255,7 +255,6 @@ static int add_named(const char *name, struct options *o, char *err, size_t errl
 	if (o->named_count == CLI_MAX_NAMED)
 		return errbuf_set(err, errlen, "too many targets named (at most %d)", CLI_MAX_NAMED);
 	o->named[o->named_count++] = name;
-	o->wants_registration = true;
 	return 0;
 }
 
@@ -364,6 +363,9 @@ static int decide_mode(struct options *o, char *err, size_t errlen)
 		o->mode = MODE_DOCTOR;
 		return check_doctor(o, installing, exporting, err, errlen);
 	}
+	/* Any other name on the line is a TARGET to register. */
+	if (o->named_count > 0)
+		o->wants_registration = true;
 	if (check_combinations(o, installing, exporting, err, errlen) != 0)
 		return -1;
 	if (exporting)

@@ -15,7 +15,7 @@ EXTRA_SOURCES += $(BUILD)/probes.c
 
 # tests/probes.bats drives probe_run() through this helper.
 PROBE_RUN_SOURCES := tests/helpers/probe-run.c entrypoint/probe.c entrypoint/host.c \
-	entrypoint/targets.c $(BUILD)/probes.c
+	entrypoint/targets.c entrypoint/glob.c $(BUILD)/probes.c
 
 $(BUILD)/test/probe-run: $(PROBE_RUN_SOURCES) $(HEADERS)
 	@mkdir -p $(@D)
