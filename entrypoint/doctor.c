@@ -33,6 +33,8 @@
 #include "hostns.h"
 #include "probe.h"
 #include "targets.h"
+#include "lines.h"
+#include "report.h"
 
 #define HOST_BINFMT "/proc/sys/fs/binfmt_misc"
 #define RUN_SECONDS 5
@@ -71,24 +73,6 @@ static struct {
 /* The entries, in the kernel's order: newest first. */
 static struct item items[ENTRIES_MAX];
 
-/* Bytes outside printable ASCII become \u00XX: the document stays valid
- * JSON whatever a file name or a program's output holds. */
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c > 0x7e)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void emit(enum level lv, const char *check, const char *subject, const char *fix,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
@@ -111,14 +95,14 @@ static void emit(enum level lv, const char *check, const char *subject, const ch
 	}
 	printf("%s\n    {\"check\": ", d.later ? "," : "{\n  \"checks\": [");
 	d.later = true;
-	json_string(check);
+	report_json_string(check);
 	fputs(", \"subject\": ", stdout);
-	json_string(subject);
+	report_json_string(subject);
 	printf(", \"level\": \"%s\", \"message\": ", level_names[lv]);
-	json_string(msg);
+	report_json_string(msg);
 	fputs(", \"fix\": ", stdout);
 	if (fix != NULL)
-		json_string(fix);
+		report_json_string(fix);
 	else
 		fputs("null", stdout);
 	putchar('}');
@@ -233,18 +217,17 @@ static struct mounts read_mounts(pid_t pid, dev_t dev)
 	struct mounts m = { 0 };
 	char path[64];
 	char line[1024];
-	FILE *f;
+	struct line_reader f;
 
 	if (pid == 0)
 		snprintf(path, sizeof(path), "/proc/self/mountinfo");
 	else
 		snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
+	if (line_reader_open(&f, path) != 0)
 		return m;
 	m.readable = true;
 	/* "ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS... - TYPE SOURCE ..." */
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while (line_reader_next(&f, line, sizeof(line))) {
 		const char *dash = strstr(line, " - ");
 		const char *type = dash != NULL ? dash + 3 : NULL;
 		const char *device = skip_fields(line, 2);
@@ -258,7 +241,7 @@ static struct mounts read_mounts(pid_t pid, dev_t dev)
 		}
 		m.automount |= field_is(type, "autofs") && field_is(skip_fields(line, 4), HOST_BINFMT);
 	}
-	fclose(f);
+	line_reader_close(&f);
 	return m;
 }
 
@@ -266,13 +249,13 @@ static bool kernel_has_binfmt_misc(void)
 {
 	char line[128];
 	bool found = false;
-	FILE *f = fopen("/proc/filesystems", "re");
+	struct line_reader f;
 
-	if (f == NULL)
+	if (line_reader_open(&f, "/proc/filesystems") != 0)
 		return true;  /* cannot tell: the mount will */
-	while (!found && fgets(line, sizeof(line), f) != NULL)
+	while (!found && line_reader_next(&f, line, sizeof(line)))
 		found = strcmp(line, "nodev\tbinfmt_misc\n") == 0;
-	fclose(f);
+	line_reader_close(&f);
 	return found;
 }
 
@@ -634,25 +617,24 @@ static int read_conf(const char *file, void *ctx)
 	char key[NAME_MAX + 3];
 	char line[BINFMT_REGISTER_MAX + 2];
 	size_t len = strlen(file);
-	FILE *f;
+	struct line_reader f;
 
 	snprintf(key, sizeof(key), "\n%s\n", file);
 	if (len < 6 || strcmp(file + len - 5, ".conf") != 0 || strstr(bd->seen, key) != NULL)
 		return 0;
 	append_line(bd->seen, sizeof(bd->seen), file, len);
 	snprintf(path, sizeof(path), "%s%s/%s", d.root, bd->dir, file);
-	f = fopen(path, "re");
-	if (f == NULL)
+	if (line_reader_open(&f, path) != 0)
 		return 0;
 	/* ":name:type:..." with any first character as the delimiter. */
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while (line_reader_next(&f, line, sizeof(line))) {
 		const char stop[3] = { line[0], '\n', '\0' };
 		size_t n = line[0] != '\0' ? strcspn(line + 1, stop) : 0;
 
 		if (n > 0 && line[0] != '#' && line[0] != ';')
 			append_line(bd->names, sizeof(bd->names), line + 1, n);
 	}
-	fclose(f);
+	line_reader_close(&f);
 	return 0;
 }
 

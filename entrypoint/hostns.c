@@ -22,6 +22,7 @@
 
 #include "binfmt.h"
 #include "errbuf.h"
+#include "lines.h"
 
 /* The initial namespaces have fixed inode numbers (PROC_USER_INIT_INO and
  * PROC_PID_INIT_INO in the kernel's proc_ns.h, stable since Linux 3.8). A
@@ -91,20 +92,19 @@ static pid_t parent_of(pid_t pid)
 	char line[256];
 	unsigned long long ppid = 0;
 	pid_t result = -1;
-	FILE *f;
+	struct line_reader f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (f == NULL)
+	if (line_reader_open(&f, path) != 0)
 		return -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while (line_reader_next(&f, line, sizeof(line))) {
 		if (strncmp(line, "PPid:", 5) == 0) {
 			if (read_numbers(line + 5, &ppid, 1) == 1)
 				result = (pid_t)ppid;
 			break;
 		}
 	}
-	fclose(f);
+	line_reader_close(&f);
 	return result;
 }
 

@@ -27,6 +27,7 @@
 #include "targets.h"
 #include "watch.h"
 #include "words.h"
+#include "lines.h"
 
 #ifndef REGISTER_VERSION
 #define REGISTER_VERSION "0.0.0-dev"
@@ -47,18 +48,17 @@ static void print_version(const struct options *o)
 {
 	char path[BINFMT_REGISTER_MAX + 64];
 	char version[128];
-	FILE *f;
+	struct line_reader f;
 
 	printf("register %s\n", REGISTER_VERSION);
 	snprintf(path, sizeof(path), "%s/../share/qemu-user-static/version", o->qemu_path);
-	f = fopen(path, "re");
-	if (f == NULL)
+	if (line_reader_open(&f, path) != 0)
 		return;
-	if (fgets(version, sizeof(version), f) != NULL) {
+	if (line_reader_next(&f, version, sizeof(version))) {
 		version[strcspn(version, "\n")] = '\0';
 		printf("QEMU %s\n", version);
 	}
-	fclose(f);
+	line_reader_close(&f);
 }
 
 #define HOST_BINFMT "/proc/sys/fs/binfmt_misc"

@@ -80,6 +80,22 @@ void report_summary(const struct tally *t)
 		t->registered, t->present, t->removed, t->skipped, t->failed);
 }
 
+void report_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c > 0x7e)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
 void report_dry_run(const struct plan_item *item)
 {
 	fwrite(item->line, 1, item->line_len, stdout);

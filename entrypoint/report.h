@@ -30,6 +30,10 @@ void report_present(const struct plan_item *item);
 void report_removed(const char *name);
 void report_summary(const struct tally *t);
 
+/* S as a JSON string on stdout. Bytes outside printable ASCII become
+ * \u00XX: the document stays valid JSON whatever a name holds. */
+void report_json_string(const char *s);
+
 /* One --dry-run line: the register string. */
 void report_dry_run(const struct plan_item *item);
 

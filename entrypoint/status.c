@@ -6,6 +6,7 @@
 
 #include "probe.h"
 #include "targets.h"
+#include "report.h"
 
 /* Probes run at most once per invocation. */
 enum probe_state { PROBE_UNTRIED, PROBE_RAN, PROBE_FAILED };
@@ -20,21 +21,6 @@ static bool probe_ok(size_t i)
 	return probe_states[i] == PROBE_RAN;
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 /* A JSON array of strings, indented as Go's json.MarshalIndent does, which
  * is what tonistiigi/binfmt prints. */
 static void json_array(const char *key, const char *const *items, size_t count, bool last)
@@ -42,7 +28,7 @@ static void json_array(const char *key, const char *const *items, size_t count, 
 	printf("  \"%s\": [", key);
 	for (size_t i = 0; i < count; i++) {
 		printf("%s\n    ", i ? "," : "");
-		json_string(items[i]);
+		report_json_string(items[i]);
 	}
 	printf("%s]%s\n", count ? "\n  " : "", last ? "" : ",");
 }
@@ -116,14 +102,14 @@ static void table_row(const char *name, const struct binfmt_entry *e, bool json,
 		return;
 	}
 	printf("%s\n  {\"entry\": ", first ? "" : ",");
-	json_string(name);
+	report_json_string(name);
 	printf(", \"target\": ");
 	if (t != NULL)
-		json_string(t->name);
+		report_json_string(t->name);
 	else
 		printf("null");
 	printf(", \"interpreter\": ");
-	json_string(e->interpreter);
+	report_json_string(e->interpreter);
 	printf(", \"flags\": \"%s\", \"enabled\": %s, \"probe\": \"%s\"}", flags,
 	       e->enabled ? "true" : "false", probe_result(t));
 }

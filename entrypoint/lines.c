@@ -1,0 +1,61 @@
+#include "lines.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+int line_reader_open(struct line_reader *r, const char *path)
+{
+	r->start = r->end = 0;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	return r->fd < 0 ? -1 : 0;
+}
+
+/* Move what is left to the front and read more after it. */
+static bool refill(struct line_reader *r)
+{
+	ssize_t n;
+
+	memmove(r->buf, r->buf + r->start, r->end - r->start);
+	r->end -= r->start;
+	r->start = 0;
+	do
+		n = read(r->fd, r->buf + r->end, sizeof(r->buf) - r->end);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return false;
+	r->end += (size_t)n;
+	return true;
+}
+
+bool line_reader_next(struct line_reader *r, char *line, size_t size)
+{
+	size_t n;
+
+	if (size == 0)
+		return false;
+	for (;;) {
+		const char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+		n = nl != NULL ? (size_t)(nl - (r->buf + r->start)) + 1 : r->end - r->start;
+		if (nl != NULL || n >= size - 1 || r->end - r->start == sizeof(r->buf))
+			break;
+		if (!refill(r))
+			break;
+	}
+	if (n == 0)
+		return false;
+	if (n > size - 1)
+		n = size - 1;
+	memcpy(line, r->buf + r->start, n);
+	line[n] = '\0';
+	r->start += n;
+	return true;
+}
+
+void line_reader_close(struct line_reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}

@@ -1,0 +1,25 @@
+/* Reading small text files line by line without stdio: a FILE would bring
+ * malloc into a program that otherwise never allocates. */
+#ifndef QUS_LINES_H
+#define QUS_LINES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct line_reader {
+	int fd;
+	size_t start;    /* the unread bytes are buf[start, end) */
+	size_t end;
+	char buf[4096];
+};
+
+/* Open PATH (O_RDONLY | O_CLOEXEC). Returns 0, or -1 with errno. */
+int line_reader_open(struct line_reader *r, const char *path);
+
+/* As fgets: the next line, with its newline, into LINE (SIZE bytes, always
+ * NUL-terminated); a longer line comes in pieces. False at the end. */
+bool line_reader_next(struct line_reader *r, char *line, size_t size);
+
+void line_reader_close(struct line_reader *r);
+
+#endif
