@@ -119,3 +119,23 @@ teardown() {
 	grep -q "^register: warning: the entries will vanish when this container exits.*--pid=host" <<<"$err" ||
 		fail "no warning naming --pid=host on stderr: $err"
 }
+
+@test "docker/setup-qemu-action's sequence: IMAGE --install all, then IMAGE, whose stdout parses as JSON listing the platforms" {
+	CLEAN_AFTER=1
+	host_binfmt_mount
+	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest --install all
+	assert_success
+	assert_equal "$(jq '.emulators | length' <<<"$output")" 31
+	assert_equal "$(host_entry_field qemu-aarch64 flags:)" POCF
+	# The action's second call, parsed as it does (JSON.parse of stdout).
+	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest
+	assert_success
+	local supported p
+	supported=$(node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(d.supported.join(" "))' <<<"$output")
+	for p in linux/amd64 linux/386 linux/arm64 linux/arm/v7 linux/arm/v6 linux/riscv64 linux/ppc64le linux/s390x linux/mips64le linux/mips64 linux/loong64; do
+		[[ " $supported " == *" $p "* ]] || fail "$p missing from supported: $supported"
+	done
+	# An arm64 container runs afterwards.
+	run docker run --rm --pull=never --platform linux/arm64 "$TEST_IMAGE:arm64" uname -m
+	assert_output aarch64
+}

@@ -242,3 +242,26 @@ uname_in() {
 	grep -q -- "--pid=host" <<<"$warning" || fail "the warning does not name --pid=host: $warning"
 	grep -qi "mount" <<<"$warning" || fail "the warning does not name mounting binfmt_misc on the host: $warning"
 }
+
+@test "docker/setup-qemu-action's sequence through podman: IMAGE --install all, then IMAGE, whose stdout parses as JSON" {
+	CLEAN_AFTER=1
+	host_binfmt_cleanup
+	host_binfmt_mount
+	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest --install all
+	assert_success
+	assert_equal "$(jq '.emulators | length' <<<"$output")" 31
+	assert_equal "$(host_entry_field qemu-riscv64 flags:)" POCF
+	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest
+	assert_success
+	local supported p
+	supported=$(node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(d.supported.join(" "))' <<<"$output")
+	for p in linux/amd64 linux/386 linux/arm64 linux/arm/v7 linux/arm/v6 linux/riscv64 linux/ppc64le linux/s390x linux/mips64le linux/mips64 linux/loong64; do
+		[[ " $supported " == *" $p "* ]] || fail "$p missing from supported: $supported"
+	done
+	# --uninstall through the image: the entries go, and the platforms with them.
+	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest --uninstall 'qemu-*'
+	assert_success
+	assert_equal "$(jq -c .emulators <<<"$output")" '[]'
+	assert_equal "$(jq -c '.supported | index("linux/arm64")' <<<"$output")" null
+	assert_equal "$(host_entry_names | wc -l)" 0
+}
