@@ -14,20 +14,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "binfmt.h"
 #include "cli.h"
 #include "doctor.h"
 #include "export.h"
-#include "glob.h"
 #include "host.h"
 #include "hostns.h"
+#include "lines.h"
 #include "plan.h"
 #include "report.h"
 #include "status.h"
 #include "targets.h"
 #include "watch.h"
-#include "words.h"
-#include "lines.h"
 
 #ifndef REGISTER_VERSION
 #define REGISTER_VERSION "0.0.0-dev"
@@ -101,12 +100,8 @@ static int open_binfmt(const struct options *o, struct binfmt *b, bool for_chang
 static size_t entry_count(const struct binfmt *b)
 {
 	struct binfmt_names names;
-	size_t count;
 
-	if (binfmt_list(b, &names) != 0)
-		return 0;
-	count = names.count;
-	return count;
+	return binfmt_list(b, &names) == 0 ? names.count : 0;
 }
 
 /* Linux >= 6.7 keeps the host's entries only while binfmt_misc is mounted
@@ -179,13 +174,6 @@ static int make_plan(const struct options *o)
 	return 0;
 }
 
-static void note_skip(const struct plan_item *item)
-{
-	if (item->action == PLAN_SKIP_MISSING ||
-	    (item->named && item->action != PLAN_SKIP_UNNAMED))
-		report_note("skipping %s: %s", item->target->name, item->why);
-}
-
 static int dry_run(void)
 {
 	int status = EXIT_DONE;
@@ -199,7 +187,7 @@ static int dry_run(void)
 			report_error("%s: %s", item->entry_name, item->why);
 			status = EXIT_SOME_FAILED;
 		} else {
-			note_skip(item);
+			apply_note_skip(item);
 		}
 	}
 	return status;
@@ -219,152 +207,6 @@ static void refuse_native_matches(void)
 			plan_refuse_native(&plan, head, (size_t)n, "this program");
 	}
 	plan_refuse_self_interpreting(&plan);
-}
-
-static const char *register_cause(int err, const struct plan_item *item, char *buf, size_t len)
-{
-	bool fixed = plan.flags & BINFMT_FLAG_F;
-
-	switch (err) {
-	case ENOENT:
-		snprintf(buf, len, fixed ? "the interpreter %s does not exist (with --persistent "
-				   "yes the kernel opens it when registering)"
-				 : "the kernel answered ENOENT for interpreter %s",
-			 item->interpreter);
-		break;
-	case EINVAL:
-		snprintf(buf, len, "the kernel rejected the entry as invalid (EINVAL)%s",
-			 fixed ? "; kernels older than 4.8 do not know flag F: use "
-				 "--persistent no there" : "");
-		break;
-	case EEXIST:
-		snprintf(buf, len, "an entry of that name exists but cannot be read");
-		break;
-	case EACCES:
-		snprintf(buf, len, "the kernel may not open the interpreter %s (permission "
-			 "denied: is it executable, and not on a noexec mount?)",
-			 item->interpreter);
-		break;
-	default:
-		snprintf(buf, len, "the kernel refused the entry: %s", strerror(err));
-		break;
-	}
-	return buf;
-}
-
-/* --install keeps what is there, as tonistiigi/binfmt does: an entry of the
- * same name, even a different one, counts as installed. */
-static bool keep_different;
-
-static void judge_existing(const struct plan_item *item, const struct binfmt_entry *e,
-			   struct tally *t)
-{
-	char flags[5];
-
-	if (plan_item_matches(&plan, item, e) && e->enabled) {
-		report_present(item);
-		t->present++;
-		return;
-	}
-	binfmt_flags_format(e->flags, flags);
-	if (keep_different && e->enabled) {
-		report_note("%s: already registered differently (interpreter %s, flags: %s); "
-			    "left as is: --uninstall it first to replace it", item->entry_name,
-			    e->by_extension ? "(by extension)" : e->interpreter, flags);
-		t->present++;
-		return;
-	}
-	t->failed++;
-	if (plan_item_matches(&plan, item, e)) {
-		report_error("%s: registered but disabled (0 was written to it); "
-			     "run with --reset to enable it again", item->entry_name);
-		return;
-	}
-	report_error("%s: a different entry is already registered (interpreter %s, "
-		     "flags: %s); run with --reset to replace it", item->entry_name,
-		     e->by_extension ? "(by extension)" : e->interpreter, flags);
-}
-
-static void register_item(const struct binfmt *b, const struct plan_item *item,
-			  struct tally *t)
-{
-	struct binfmt_entry e;
-	char cause[BINFMT_REGISTER_MAX + 256];
-	int r = binfmt_read(b, item->entry_name, &e);
-
-	if (r == 0) {
-		judge_existing(item, &e, t);
-		return;
-	}
-	if (r != ENOENT) {
-		report_error("%s: cannot read the existing entry: %s", item->entry_name,
-			     strerror(r));
-		t->failed++;
-		return;
-	}
-	r = binfmt_register(b, item->line, item->line_len);
-	if (r == 0) {
-		report_registered(item);
-		t->registered++;
-		return;
-	}
-	/* Another process registered it since we looked: judge what it wrote. */
-	if (r == EEXIST && binfmt_read(b, item->entry_name, &e) == 0) {
-		judge_existing(item, &e, t);
-		return;
-	}
-	report_error("%s: %s", item->entry_name, register_cause(r, item, cause, sizeof(cause)));
-	t->failed++;
-}
-
-static void apply_item(const struct binfmt *b, const struct plan_item *item, struct tally *t)
-{
-	switch (item->action) {
-	case PLAN_REGISTER:
-		register_item(b, item, t);
-		break;
-	case PLAN_FAIL_INTERPRETER:
-	case PLAN_REFUSE_NATIVE:
-		report_error("%s: %s", item->entry_name, item->why);
-		t->failed++;
-		break;
-	case PLAN_SKIP_HOST:
-	case PLAN_SKIP_FAMILY:
-	case PLAN_SKIP_UNNAMED:
-	case PLAN_SKIP_MISSING:
-		note_skip(item);
-		t->skipped++;
-		break;
-	}
-}
-
-static void remove_entry(const struct binfmt *b, const char *name, struct tally *t)
-{
-	int r = binfmt_remove(b, name);
-
-	if (r == 0) {
-		report_removed(name);
-		t->removed++;
-	} else if (r != ENOENT) {  /* ENOENT: another process removed it */
-		report_error("%s: cannot remove: %s", name, strerror(r));
-		t->failed++;
-	}
-}
-
-/* --reset: remove every entry whose name begins with "qemu-", and only those:
- * other tools' entries (Java, Wine, WSL, Python) are never touched. */
-static int remove_qemu_entries(const struct binfmt *b, struct tally *t)
-{
-	struct binfmt_names names;
-
-	if (binfmt_list(b, &names) != 0) {
-		report_error("cannot list %s: %s", b->path, strerror(errno));
-		return -1;
-	}
-	for (size_t i = 0; i < names.count; i++)
-		if (strncmp(names.names[i], "qemu-", 5) == 0)
-			remove_entry(b, names.names[i], t);
-	return 0;
 }
 
 static void explain_flags(void)
@@ -401,51 +243,6 @@ static int recheck(const struct binfmt *b)
 	return -1;
 }
 
-/* Whether an --uninstall ITEM means ENTRY: its exact name (any entry, even
- * another tool's), a glob (only qemu-* entries), or a target, architecture
- * or platform name (its qemu-<target> entry). */
-static bool uninstall_matches(const char *item, const char *entry)
-{
-	const struct target *t;
-
-	if (strcmp(item, entry) == 0)
-		return true;
-	if (strpbrk(item, "*?[") != NULL)
-		return strncmp(entry, "qemu-", 5) == 0 && glob_match(item, entry);
-	t = target_lookup(item);
-	return t != NULL && strncmp(entry, "qemu-", 5) == 0 && strcmp(entry + 5, t->name) == 0;
-}
-
-static int uninstall(const struct binfmt *b, const char *list, struct tally *t)
-{
-	struct binfmt_names names;
-	const char *cursor = list;
-	char item[256];
-	int r;
-
-	if (binfmt_list(b, &names) != 0) {
-		report_error("cannot list %s: %s", b->path, strerror(errno));
-		return -1;
-	}
-	while ((r = words_next(&cursor, item, sizeof(item))) != 0) {
-		size_t matched = 0;
-
-		if (r < 0) {
-			report_note("--uninstall: skipped an empty or overlong name in '%s'", list);
-			continue;
-		}
-		for (size_t i = 0; i < names.count; i++) {
-			if (uninstall_matches(item, names.names[i])) {
-				remove_entry(b, names.names[i], t);
-				matched++;
-			}
-		}
-		if (matched == 0)
-			report_note("--uninstall: nothing registered matches '%s'", item);
-	}
-	return 0;
-}
-
 /* Register (multiarch style) or install/uninstall (tonistiigi style), then,
  * with --watch, keep it so. */
 static int change_entries(const struct options *o)
@@ -453,12 +250,11 @@ static int change_entries(const struct options *o)
 	bool installing = o->mode == MODE_INSTALL;
 	bool registering = !installing || o->install != NULL;
 	struct binfmt b;
-	struct tally t = { 0 };
+	struct apply a = { .b = &b, .plan = &plan, .keep_different = installing };
 	int status;
 
 	if (installing)
 		report_progress_to_stderr();
-	keep_different = installing;
 	if (registering)
 		refuse_native_matches();
 	if (open_binfmt(o, &b, true) != 0)
@@ -466,23 +262,24 @@ static int change_entries(const struct options *o)
 	keep_entries_alive(&b);
 	if (registering)
 		explain_flags();
-	if (recheck(&b) != 0 || (o->reset && remove_qemu_entries(&b, &t) != 0) ||
-	    (o->uninstall != NULL && uninstall(&b, o->uninstall, &t) != 0) ||
+	if (recheck(&b) != 0 || (o->reset && apply_reset(&a) != 0) ||
+	    (o->uninstall != NULL && apply_uninstall(&a, o->uninstall) != 0) ||
 	    recheck(&b) != 0) {
 		binfmt_close(&b);
 		return EXIT_BINFMT_UNUSABLE;
 	}
-	for (size_t i = 0; registering && i < plan.count; i++)
-		apply_item(&b, &plan.items[i], &t);
-	if (registering && t.registered + t.present + t.failed == 0 && count_missing() > 0) {
+	if (registering)
+		apply_plan(&a);
+	if (registering && a.tally.registered + a.tally.present + a.tally.failed == 0 &&
+	    count_missing() > 0) {
 		report_error("no emulator was found in %s: is --qemu-path (or QEMU_BIN_DIR) "
 			     "right?", o->qemu_path);
-		t.failed++;
+		a.tally.failed++;
 	}
-	report_summary(&t);
+	report_summary(&a.tally);
 	if (installing && status_json(&b) != 0)
 		report_error("cannot read %s: %s", b.path, strerror(errno));
-	status = t.failed > 0 ? EXIT_SOME_FAILED : EXIT_DONE;
+	status = a.tally.failed > 0 ? EXIT_SOME_FAILED : EXIT_DONE;
 	if (o->watch_seconds > 0)
 		status = watch_run(&b, &plan, o->watch_seconds);
 	binfmt_close(&b);

@@ -1,0 +1,222 @@
+/*
+ * Meeting the kernel: register each planned entry (or accept the identical
+ * one already there), remove the qemu-* entries for --reset, remove what
+ * --uninstall names. Every outcome is reported and counted.
+ */
+#include "apply.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "glob.h"
+#include "report.h"
+#include "targets.h"
+#include "words.h"
+
+void apply_note_skip(const struct plan_item *item)
+{
+	if (item->action == PLAN_SKIP_MISSING ||
+	    (item->named && item->action != PLAN_SKIP_UNNAMED))
+		report_note("skipping %s: %s", item->target->name, item->why);
+}
+
+static const char *register_cause(const struct apply *a, int err, const struct plan_item *item,
+				  char *buf, size_t len)
+{
+	bool fixed = a->plan->flags & BINFMT_FLAG_F;
+
+	switch (err) {
+	case ENOENT:
+		snprintf(buf, len, fixed ? "the interpreter %s does not exist (with --persistent "
+				   "yes the kernel opens it when registering)"
+				 : "the kernel answered ENOENT for interpreter %s",
+			 item->interpreter);
+		break;
+	case EINVAL:
+		snprintf(buf, len, "the kernel rejected the entry as invalid (EINVAL)%s",
+			 fixed ? "; kernels older than 4.8 do not know flag F: use "
+				 "--persistent no there" : "");
+		break;
+	case EEXIST:
+		snprintf(buf, len, "an entry of that name exists but cannot be read");
+		break;
+	case EACCES:
+		snprintf(buf, len, "the kernel may not open the interpreter %s (permission "
+			 "denied: is it executable, and not on a noexec mount?)",
+			 item->interpreter);
+		break;
+	default:
+		snprintf(buf, len, "the kernel refused the entry: %s", strerror(err));
+		break;
+	}
+	return buf;
+}
+
+static void judge_existing(struct apply *a, const struct plan_item *item,
+			   const struct binfmt_entry *e)
+{
+	struct tally *t = &a->tally;
+	char flags[5];
+
+	if (plan_item_matches(a->plan, item, e) && e->enabled) {
+		report_present(item);
+		t->present++;
+		return;
+	}
+	binfmt_flags_format(e->flags, flags);
+	if (a->keep_different && e->enabled) {
+		report_note("%s: already registered differently (interpreter %s, flags: %s); "
+			    "left as is: --uninstall it first to replace it", item->entry_name,
+			    e->by_extension ? "(by extension)" : e->interpreter, flags);
+		t->present++;
+		return;
+	}
+	t->failed++;
+	if (plan_item_matches(a->plan, item, e)) {
+		report_error("%s: registered but disabled (0 was written to it); "
+			     "run with --reset to enable it again", item->entry_name);
+		return;
+	}
+	report_error("%s: a different entry is already registered (interpreter %s, "
+		     "flags: %s); run with --reset to replace it", item->entry_name,
+		     e->by_extension ? "(by extension)" : e->interpreter, flags);
+}
+
+static void register_item(struct apply *a, const struct plan_item *item)
+{
+	const struct binfmt *b = a->b;
+	struct tally *t = &a->tally;
+	struct binfmt_entry e;
+	char cause[BINFMT_REGISTER_MAX + 256];
+	int r = binfmt_read(b, item->entry_name, &e);
+
+	if (r == 0) {
+		judge_existing(a, item, &e);
+		return;
+	}
+	if (r != ENOENT) {
+		report_error("%s: cannot read the existing entry: %s", item->entry_name,
+			     strerror(r));
+		t->failed++;
+		return;
+	}
+	r = binfmt_register(b, item->line, item->line_len);
+	if (r == 0) {
+		report_registered(item);
+		t->registered++;
+		return;
+	}
+	/* Another process registered it since we looked: judge what it wrote. */
+	if (r == EEXIST && binfmt_read(b, item->entry_name, &e) == 0) {
+		judge_existing(a, item, &e);
+		return;
+	}
+	report_error("%s: %s", item->entry_name, register_cause(a, r, item, cause, sizeof(cause)));
+	t->failed++;
+}
+
+static void apply_item(struct apply *a, const struct plan_item *item)
+{
+	struct tally *t = &a->tally;
+
+	switch (item->action) {
+	case PLAN_REGISTER:
+		register_item(a, item);
+		break;
+	case PLAN_FAIL_INTERPRETER:
+	case PLAN_REFUSE_NATIVE:
+		report_error("%s: %s", item->entry_name, item->why);
+		t->failed++;
+		break;
+	case PLAN_SKIP_HOST:
+	case PLAN_SKIP_FAMILY:
+	case PLAN_SKIP_UNNAMED:
+	case PLAN_SKIP_MISSING:
+		apply_note_skip(item);
+		t->skipped++;
+		break;
+	}
+}
+
+static void remove_entry(struct apply *a, const char *name)
+{
+	struct tally *t = &a->tally;
+	int r = binfmt_remove(a->b, name);
+
+	if (r == 0) {
+		report_removed(name);
+		t->removed++;
+	} else if (r != ENOENT) {  /* ENOENT: another process removed it */
+		report_error("%s: cannot remove: %s", name, strerror(r));
+		t->failed++;
+	}
+}
+
+/* --reset: remove every entry whose name begins with "qemu-", and only those:
+ * other tools' entries (Java, Wine, WSL, Python) are never touched. */
+int apply_reset(struct apply *a)
+{
+	struct binfmt_names names;
+
+	if (binfmt_list(a->b, &names) != 0) {
+		report_error("cannot list %s: %s", a->b->path, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < names.count; i++)
+		if (strncmp(names.names[i], "qemu-", 5) == 0)
+			remove_entry(a, names.names[i]);
+	return 0;
+}
+
+/* Whether an --uninstall ITEM means ENTRY: its exact name (any entry, even
+ * another tool's), a glob (only qemu-* entries), or a target, architecture
+ * or platform name (its qemu-<target> entry). */
+static bool uninstall_matches(const char *item, const char *entry)
+{
+	const struct target *t;
+
+	if (strcmp(item, entry) == 0)
+		return true;
+	if (strpbrk(item, "*?[") != NULL)
+		return strncmp(entry, "qemu-", 5) == 0 && glob_match(item, entry);
+	t = target_lookup(item);
+	return t != NULL && strncmp(entry, "qemu-", 5) == 0 && strcmp(entry + 5, t->name) == 0;
+}
+
+int apply_uninstall(struct apply *a, const char *list)
+{
+	struct binfmt_names names;
+	const char *cursor = list;
+	char item[256];
+	int r;
+
+	if (binfmt_list(a->b, &names) != 0) {
+		report_error("cannot list %s: %s", a->b->path, strerror(errno));
+		return -1;
+	}
+	while ((r = words_next(&cursor, item, sizeof(item))) != 0) {
+		size_t matched = 0;
+
+		if (r < 0) {
+			report_note("--uninstall: skipped an empty or overlong name in '%s'", list);
+			continue;
+		}
+		for (size_t i = 0; i < names.count; i++) {
+			if (uninstall_matches(item, names.names[i])) {
+				remove_entry(a, names.names[i]);
+				matched++;
+			}
+		}
+		if (matched == 0)
+			report_note("--uninstall: nothing registered matches '%s'", item);
+	}
+	return 0;
+}
+
+
+void apply_plan(struct apply *a)
+{
+	for (size_t i = 0; i < a->plan->count; i++)
+		apply_item(a, &a->plan->items[i]);
+}
