@@ -190,7 +190,7 @@ struct dirent64_record {
 
 int binfmt_each_name(int dirfd, int (*fn)(const char *name, void *ctx), void *ctx)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | ENTRY_OPEN_FLAGS);
 	char buf[4096] __attribute__((aligned(8)));
 	long n;
 	int result = 0;
