@@ -38,9 +38,6 @@ static const char *register_cause(const struct apply *a, int err, const struct p
 			 fixed ? "; kernels older than 4.8 do not know flag F: use "
 				 "--persistent no there" : "");
 		break;
-	case EEXIST:
-		snprintf(buf, len, "an entry of that name exists but cannot be read");
-		break;
 	case EACCES:
 		snprintf(buf, len, "the kernel may not open the interpreter %s (permission "
 			 "denied: is it executable, and not on a noexec mount?)",
@@ -83,37 +80,32 @@ static void judge_existing(struct apply *a, const struct plan_item *item,
 		     e->by_extension ? "(by extension)" : e->interpreter, flags);
 }
 
+/* One write per target: the kernel tells whether the name is taken (EEXIST),
+ * and only then is the entry read and judged. */
 static void register_item(struct apply *a, const struct plan_item *item)
 {
-	const struct binfmt *b = a->b;
-	struct tally *t = &a->tally;
 	struct binfmt_entry e;
 	char cause[BINFMT_REGISTER_MAX + 256];
-	int r = binfmt_read(b, item->entry_name, &e);
+	int r = binfmt_register(a->b, item->line, item->line_len);
 
 	if (r == 0) {
-		judge_existing(a, item, &e);
+		report_registered(item);
+		a->tally.registered++;
 		return;
 	}
-	if (r != ENOENT) {
+	if (r == EEXIST) {
+		r = binfmt_read(a->b, item->entry_name, &e);
+		if (r == 0) {
+			judge_existing(a, item, &e);
+			return;
+		}
 		report_error("%s: cannot read the existing entry: %s", item->entry_name,
 			     strerror(r));
-		t->failed++;
-		return;
+	} else {
+		report_error("%s: %s", item->entry_name,
+			     register_cause(a, r, item, cause, sizeof(cause)));
 	}
-	r = binfmt_register(b, item->line, item->line_len);
-	if (r == 0) {
-		report_registered(item);
-		t->registered++;
-		return;
-	}
-	/* Another process registered it since we looked: judge what it wrote. */
-	if (r == EEXIST && binfmt_read(b, item->entry_name, &e) == 0) {
-		judge_existing(a, item, &e);
-		return;
-	}
-	report_error("%s: %s", item->entry_name, register_cause(a, r, item, cause, sizeof(cause)));
-	t->failed++;
+	a->tally.failed++;
 }
 
 static void apply_item(struct apply *a, const struct plan_item *item)

@@ -234,7 +234,7 @@ static int folder_is_empty(int dirfd, bool *empty)
 
 static int open_folder(const char *path, int *fd, char *err, size_t errlen)
 {
-	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*fd >= 0)
 		return 0;
 	if (errno == ENOENT && strcmp(path, "/proc/sys/fs/binfmt_misc") == 0)

@@ -188,12 +188,12 @@ enum hostns_result hostns_keep_host_mount(const char *path, pid_t *via, char *er
 	if (outer == 0)
 		return hostns_in_pid_namespace() ? HOSTNS_UNREACHABLE : HOSTNS_SAME;
 	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", (int)outer);
-	nsfd = open(nspath, O_RDONLY | O_CLOEXEC);
+	nsfd = openat(AT_FDCWD, nspath, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
 		errbuf_set(err, errlen, "cannot open %s: %s", nspath, strerror(errno));
 		return HOSTNS_FAILED;
 	}
-	selffd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	selffd = openat(AT_FDCWD, "/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (selffd < 0) {
 		errbuf_set(err, errlen, "cannot open /proc/self/ns/mnt: %s", strerror(errno));
 		close(nsfd);

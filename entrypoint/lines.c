@@ -8,7 +8,7 @@
 int line_reader_open(struct line_reader *r, const char *path)
 {
 	r->start = r->end = 0;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	return r->fd < 0 ? -1 : 0;
 }
 

@@ -149,8 +149,24 @@ static void usage_error(const char *message)
 	fputs("Try 'register --help' for the options.\n", stderr);
 }
 
+/* Never register what would capture this machine's own programs: check
+ * every entry against this very program and against its own interpreter. */
+static void refuse_native_matches(void)
+{
+	int fd = openat(AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		unsigned char head[ELF_HEAD_MAX];
+		ssize_t n = read(fd, head, sizeof(head));
+		close(fd);
+		if (n > 0)
+			plan_refuse_native(&plan, head, (size_t)n, "this program");
+	}
+}
+
 static int make_plan(const struct options *o)
 {
+	bool live = o->mode == MODE_REGISTER || o->mode == MODE_INSTALL;
 	char err[1024];
 	const char *host_name;
 	const struct target *host = host_detect(o->host_arch, &host_name);
@@ -170,7 +186,11 @@ static int make_plan(const struct options *o)
 		usage_error(err);
 		return -1;
 	}
-	plan_check_interpreters(&plan);
+	if (live) {
+		/* What would loop is refused first: it says more than the rest. */
+		refuse_native_matches();
+	}
+	plan_check_interpreters(&plan, live);
 	return 0;
 }
 
@@ -193,21 +213,6 @@ static int dry_run(void)
 	return status;
 }
 
-/* Never register what would capture this machine's own programs: check
- * every entry against this very program and against its own interpreter. */
-static void refuse_native_matches(void)
-{
-	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		unsigned char head[ELF_HEAD_MAX];
-		ssize_t n = read(fd, head, sizeof(head));
-		close(fd);
-		if (n > 0)
-			plan_refuse_native(&plan, head, (size_t)n, "this program");
-	}
-	plan_refuse_self_interpreting(&plan);
-}
 
 static void explain_flags(void)
 {
@@ -255,8 +260,6 @@ static int change_entries(const struct options *o)
 
 	if (installing)
 		report_progress_to_stderr();
-	if (registering)
-		refuse_native_matches();
 	if (open_binfmt(o, &b, true) != 0)
 		return EXIT_BINFMT_UNUSABLE;
 	keep_entries_alive(&b);

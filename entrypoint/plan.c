@@ -195,36 +195,53 @@ int plan_build(const struct options *o, const struct target *host, struct plan *
 	return 0;
 }
 
-void plan_check_interpreters(struct plan *p)
+/* With F the kernel opens the interpreter when registering; without it, at
+ * each exec, where the program runs. One open per interpreter serves both
+ * checks: fstat for a usable file, and its first bytes for the exec loop. */
+static void check_interpreter(struct plan_item *item, unsigned flags, bool refuse_loops)
 {
-	if (!(p->flags & BINFMT_FLAG_F))
-		return;
-	for (size_t i = 0; i < p->count; i++) {
-		struct plan_item *item = &p->items[i];
-		struct stat st;
+	bool fixed = flags & BINFMT_FLAG_F;
+	unsigned char head[ELF_HEAD_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd = openat(AT_FDCWD, item->interpreter, O_RDONLY | O_CLOEXEC);
 
-		if (item->action != PLAN_REGISTER)
-			continue;
-		if (stat(item->interpreter, &st) != 0) {
-			int e = errno;
-			if (e == ENOENT && !item->named)
-				set_why(item, PLAN_SKIP_MISSING,
-					"%s is not here (with --persistent yes the "
-					"interpreter must exist when registering)",
-					item->interpreter);
-			else
-				set_why(item, PLAN_FAIL_INTERPRETER,
-					"cannot use interpreter %s: %s (with --persistent yes "
-					"it must exist when registering)",
-					item->interpreter, strerror(e));
-		} else if (!S_ISREG(st.st_mode)) {
-			set_why(item, PLAN_FAIL_INTERPRETER,
-				"interpreter %s is not a regular file", item->interpreter);
-		} else if (access(item->interpreter, X_OK) != 0) {
-			set_why(item, PLAN_FAIL_INTERPRETER,
-				"interpreter %s is not executable", item->interpreter);
-		}
+	if (fd < 0) {
+		int e = errno;
+		if (!fixed)
+			return;  /* looked up later, where programs run */
+		if (e == ENOENT && !item->named)
+			set_why(item, PLAN_SKIP_MISSING, "%s is not here (with --persistent yes the "
+				"interpreter must exist when registering)", item->interpreter);
+		else
+			set_why(item, PLAN_FAIL_INTERPRETER, "cannot use interpreter %s: %s (with "
+				"--persistent yes it must exist when registering)",
+				item->interpreter, strerror(e));
+		return;
 	}
+	if (fixed && fstat(fd, &st) != 0)
+		st.st_mode = S_IFREG | 0755;  /* unknown: the kernel will say */
+	if (fixed && !S_ISREG(st.st_mode))
+		set_why(item, PLAN_FAIL_INTERPRETER, "interpreter %s is not a regular file",
+			item->interpreter);
+	else if (fixed && !(st.st_mode & 0111))
+		set_why(item, PLAN_FAIL_INTERPRETER, "interpreter %s is not executable",
+			item->interpreter);
+	else if (refuse_loops && (n = read(fd, head, sizeof(head))) > 0 &&
+		 target_matches(item->target, head, (size_t)n))
+		set_why(item, PLAN_REFUSE_NATIVE, "refusing to register: the entry would match "
+			"its own interpreter %s (exec loop); is HOST_ARCH right?",
+			item->interpreter);
+	close(fd);
+}
+
+void plan_check_interpreters(struct plan *p, bool refuse_loops)
+{
+	if (!(p->flags & BINFMT_FLAG_F) && !refuse_loops)
+		return;
+	for (size_t i = 0; i < p->count; i++)
+		if (p->items[i].action == PLAN_REGISTER)
+			check_interpreter(&p->items[i], p->flags, refuse_loops);
 }
 
 void plan_refuse_native(struct plan *p, const unsigned char *head, size_t len,
@@ -239,36 +256,6 @@ void plan_refuse_native(struct plan *p, const unsigned char *head, size_t len,
 				"native to this machine, and send every native program to the "
 				"emulator (exec loop; with F the host is unusable until it is "
 				"removed). Is HOST_ARCH right?", name);
-	}
-}
-
-static ssize_t read_head(const char *path, unsigned char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size);
-	close(fd);
-	return n;
-}
-
-void plan_refuse_self_interpreting(struct plan *p)
-{
-	for (size_t i = 0; i < p->count; i++) {
-		struct plan_item *item = &p->items[i];
-		unsigned char head[ELF_HEAD_MAX];
-		ssize_t n;
-
-		if (item->action != PLAN_REGISTER)
-			continue;
-		n = read_head(item->interpreter, head, sizeof(head));
-		if (n > 0 && target_matches(item->target, head, (size_t)n))
-			set_why(item, PLAN_REFUSE_NATIVE,
-				"refusing to register: the entry would match its own "
-				"interpreter %s (exec loop); is HOST_ARCH right?",
-				item->interpreter);
 	}
 }
 

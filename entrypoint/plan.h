@@ -46,17 +46,16 @@ int plan_build(const struct options *o, const struct target *host, struct plan *
 
 /* With F the kernel opens the interpreter at registration: look at each one
  * now. A missing one skips its target (an image may ship only some); for a
- * named target it is a failure, as is one that is not an executable file. */
-void plan_check_interpreters(struct plan *p);
+ * named target it is a failure, as is one that is not an executable file.
+ * With REFUSE_LOOPS (a live registration), also refuse each entry that would
+ * match its own interpreter: every exec of the interpreter would call the
+ * interpreter again (ELOOP). */
+void plan_check_interpreters(struct plan *p, bool refuse_loops);
 
 /* Refuse every entry that would match HEAD, the start of one of this
  * machine's own executables (NAME says which, for the message). */
 void plan_refuse_native(struct plan *p, const unsigned char *head, size_t len,
 			const char *name);
-
-/* Refuse each entry that would match its own interpreter: every exec of the
- * interpreter would call the interpreter again (ELOOP). */
-void plan_refuse_self_interpreting(struct plan *p);
 
 /* Whether what the kernel holds is exactly what ITEM would register
  * (interpreter, flags, offset, magic, mask); the enabled state aside. */
