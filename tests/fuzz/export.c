@@ -120,7 +120,7 @@ static void run_export(struct options *o)
 
 	if (host == NULL || plan_build(o, host, &plan, err, sizeof(err)) != 0)
 		return;
-	plan_check_interpreters(&plan);
+	plan_check_interpreters(&plan, false);
 	o->exportdir = folder;
 	export_run(o, &plan);
 	check_and_clean(o->debian);
