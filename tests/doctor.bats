@@ -7,10 +7,7 @@
 load helpers/common
 
 setup_file() {
-	[ -x "$FIXTURES/busybox-arm64/bin/busybox" ] || {
-		echo "fixtures missing: run 'make fixtures'" >&2
-		return 1
-	}
+	require_fixtures
 }
 
 setup() {

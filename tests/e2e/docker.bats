@@ -130,11 +130,7 @@ teardown() {
 	# The action's second call, parsed as it does (JSON.parse of stdout).
 	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest
 	assert_success
-	local supported p
-	supported=$(node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(d.supported.join(" "))' <<<"$output")
-	for p in linux/amd64 linux/386 linux/arm64 linux/arm/v7 linux/arm/v6 linux/riscv64 linux/ppc64le linux/s390x linux/mips64le linux/mips64 linux/loong64; do
-		[[ " $supported " == *" $p "* ]] || fail "$p missing from supported: $supported"
-	done
+	assert_supported_everything "$output"
 	# An arm64 container runs afterwards.
 	run docker run --rm --pull=never --platform linux/arm64 "$TEST_IMAGE:arm64" uname -m
 	assert_output aarch64

@@ -253,11 +253,7 @@ uname_in() {
 	assert_equal "$(host_entry_field qemu-riscv64 flags:)" POCF
 	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest
 	assert_success
-	local supported p
-	supported=$(node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(d.supported.join(" "))' <<<"$output")
-	for p in linux/amd64 linux/386 linux/arm64 linux/arm/v7 linux/arm/v6 linux/riscv64 linux/ppc64le linux/s390x linux/mips64le linux/mips64 linux/loong64; do
-		[[ " $supported " == *" $p "* ]] || fail "$p missing from supported: $supported"
-	done
+	assert_supported_everything "$output"
 	# --uninstall through the image: the entries go, and the platforms with them.
 	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest --uninstall 'qemu-*'
 	assert_success

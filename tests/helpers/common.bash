@@ -119,3 +119,11 @@ require_host_binfmt_unmounted() {
 		fail "the host has binfmt_misc mounted (an end-to-end suite running?); this test would reach it"
 	fi
 }
+
+# For setup_file of suites that run Debian's foreign programs.
+require_fixtures() {
+	[ -x "$FIXTURES/busybox-arm64/bin/busybox" ] || {
+		echo "fixtures missing: run 'make fixtures'" >&2
+		return 1
+	}
+}

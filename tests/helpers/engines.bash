@@ -370,3 +370,14 @@ host_busybox() {
 	shift
 	"$FIXTURES/busybox-$arch/bin/busybox" "$@"
 }
+
+# docker/setup-qemu-action's check: stdout ($1) parses with JSON.parse, as the
+# action does, and .supported names every platform the image can emulate here.
+assert_supported_everything() {
+	local supported p
+	supported=$(node -e 'const d = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(d.supported.join(" "))' <<<"$1")
+	for p in linux/amd64 linux/386 linux/arm64 linux/arm/v7 linux/arm/v6 linux/riscv64 \
+		linux/ppc64le linux/s390x linux/mips64le linux/mips64 linux/loong64; do
+		[[ " $supported " == *" $p "* ]] || fail "$p missing from supported: $supported"
+	done
+}
