@@ -186,7 +186,7 @@ injected() {
 @test "EEXIST for an entry that then cannot be read: named, exit 1, nothing half-registered" {
 	injected QUS_FAULT_REGISTER=EEXIST -- -p yes -Q "$FAKE" aarch64
 	assert_failure 1
-	assert_line "register: qemu-aarch64: an entry of that name exists but cannot be read"
+	assert_line "register: qemu-aarch64: cannot read the existing entry: No such file or directory"
 	run entries
 	refute_line qemu-aarch64
 	assert_foreign_intact

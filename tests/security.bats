@@ -105,7 +105,7 @@ statfs_between() {
 	local f opened first_removal last_removal first_register
 	for f in reset uninstall install; do
 		f=$TRACES/$f
-		opened=$(lines_of "$f" "open\(\"$BINFMT\"" | head -1)
+		opened=$(lines_of "$f" "open(at)?\((AT_FDCWD(<[^>]*>)?, )?\"$BINFMT\"" | head -1)
 		[ -n "$opened" ] || fail "$(basename "$f"): $BINFMT never opened"
 		first_removal=$(lines_of "$f" "write\([0-9]+<$BINFMT/[^>]+>, \"-1\"" | head -1)
 		last_removal=$(lines_of "$f" "write\([0-9]+<$BINFMT/[^>]+>, \"-1\"" | tail -1)
