@@ -70,9 +70,13 @@ static void judge_existing(struct apply *a, const struct plan_item *item,
 		return;
 	}
 	t->failed++;
-	if (plan_item_matches(a->plan, item, e)) {
-		report_error("%s: registered but disabled (0 was written to it); "
-			     "run with --reset to enable it again", item->entry_name);
+	if (!e->enabled) {
+		/* --reset goes with the multiarch style only; --install users
+		 * replace an entry with --uninstall first. */
+		report_error("%s: registered but disabled (0 was written to it); %s",
+			     item->entry_name, a->keep_different
+			     ? "--uninstall it, then --install it again"
+			     : "run with --reset to enable it again");
 		return;
 	}
 	report_error("%s: a different entry is already registered (interpreter %s, "
@@ -81,30 +85,34 @@ static void judge_existing(struct apply *a, const struct plan_item *item,
 }
 
 /* One write per target: the kernel tells whether the name is taken (EEXIST),
- * and only then is the entry read and judged. */
+ * and only then is the entry read and judged. An entry removed between the
+ * two (a concurrent --uninstall) is written again, a bounded number of times. */
 static void register_item(struct apply *a, const struct plan_item *item)
 {
-	struct binfmt_entry e;
 	char cause[BINFMT_REGISTER_MAX + 256];
-	int r = binfmt_register(a->b, item->line, item->line_len);
+	struct binfmt_entry e;
+	int r = ENOENT;
 
-	if (r == 0) {
-		report_registered(item);
-		a->tally.registered++;
-		return;
-	}
-	if (r == EEXIST) {
+	for (int attempt = 0; attempt < 3 && r == ENOENT; attempt++) {
+		r = binfmt_register(a->b, item->line, item->line_len);
+		if (r == 0) {
+			report_registered(item);
+			a->tally.registered++;
+			return;
+		}
+		if (r != EEXIST) {
+			report_error("%s: %s", item->entry_name,
+				     register_cause(a, r, item, cause, sizeof(cause)));
+			a->tally.failed++;
+			return;
+		}
 		r = binfmt_read(a->b, item->entry_name, &e);
 		if (r == 0) {
 			judge_existing(a, item, &e);
 			return;
 		}
-		report_error("%s: cannot read the existing entry: %s", item->entry_name,
-			     strerror(r));
-	} else {
-		report_error("%s: %s", item->entry_name,
-			     register_cause(a, r, item, cause, sizeof(cause)));
 	}
+	report_error("%s: cannot read the existing entry: %s", item->entry_name, strerror(r));
 	a->tally.failed++;
 }
 

@@ -112,7 +112,7 @@ section() {
 	hwm=$(awk '{ print $4 }' "$RAW/mem.register" | sort -n | tail -1)
 	sd=$(awk '{ print $4 }' "$RAW/mem.systemd-binfmt" | sort -n | tail -1)
 	[ "$hwm" -gt 0 ] && [ "$hwm" -lt "$sd" ] || fail "VmHWM register $hwm KiB, systemd-binfmt $sd KiB"
-	assert_output --partial "| $(stat -c %s "$REGISTER") bytes ("
+	assert_output --partial "| $(stat -c %s "$BUILD/register") bytes ("
 	assert_output --regexp '\*\*program objects[^|]*\*\* \| \*\*[0-9]+\*\*'
 	assert_output --regexp '\*\*libc\.a, libgcc\*\* \| \*\*[0-9]+\*\*'
 	assert_output --partial 'byte for byte `build/register`)'

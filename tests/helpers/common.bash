@@ -12,7 +12,8 @@ bats_load_library bats-assert
 
 REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BUILD=$REPO/build
-REGISTER=$BUILD/register
+# The build under test: SANITIZE=1 runs every suite against another one.
+REGISTER=${REGISTER_UNDER_TEST:-$BUILD/register}
 QEMU_BIN=$BUILD/rootfs/usr/bin
 FIXTURES=$BUILD/fixtures
 HELPERS=$BUILD/test
@@ -26,6 +27,7 @@ INSTANCE_PID=
 # namespace, with binfmt_misc mounted inside. `in_instance` runs commands there.
 instance_start() {
 	local ready=$BATS_TEST_TMPDIR/instance.ready
+	rm -f "$ready"
 	unshare --user --map-root-user --mount --propagation private \
 		sh -c 'touch "$1"; exec sleep 3600' sh "$ready" 3>&- &
 	INSTANCE_PID=$!
