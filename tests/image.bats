@@ -47,7 +47,10 @@ image_tree() {
 
 remove_repro_images() {
 	local ref
-	for ref in $(podman images --format '{{.Repository}}:{{.Tag}}' "$REPRO_IMAGE" 2>/dev/null); do
+	# A reproducible build gives the very images of localhost/qemu-user-static
+	# (same IDs), and podman then lists their other names too: keep to ours.
+	for ref in $(podman images --format '{{.Repository}}:{{.Tag}}' "$REPRO_IMAGE" 2>/dev/null |
+		grep "^$REPRO_IMAGE:"); do
 		podman rmi "$ref" >/dev/null 2>&1 || echo "# could not remove $ref" >&3
 	done
 }
