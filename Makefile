@@ -93,8 +93,9 @@ test: test-deps all qemu fixtures $(HELPERS) image $(TEST_PREREQS)
 test-e2e: test-deps all qemu fixtures $(HELPERS) image
 	$(BATS) --formatter tap --print-output-on-failure tests/e2e
 
-lint:
-	scripts/lint
+# The same checks as tests/lint.bats, for a quick run while editing.
+lint: $(EXTRA_SOURCES)
+	$(BATS) tests/lint.bats
 
 clean:
 	rm -rf $(BUILD)
