@@ -73,51 +73,15 @@ teardown() {
 
 @test "kernel >= 6.7, host without a mount: docker run --privileged --pid=host keeps the entries after the container exits" {
 	CLEAN_AFTER=1
-	host_binfmt_cleanup
-	refute host_binfmt_mounted
-	run host_busybox arm64 uname -m
-	assert_failure
-
-	run --separate-stderr docker run --rm --privileged --pid=host localhost/qemu-user-static:latest --reset -p yes
-	assert_success
-	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
-	local err=$stderr
-	assert_line --regexp '^31 registered, '
-
-	# The container has exited (and was removed); the host keeps the mount,
-	# the entries and working emulators.
+	assert_pid_host_keeps_entries docker
+	# And the container is gone (removed), not lingering to hold the mount.
 	run docker ps -aq
-	assert_success
 	assert_output ""
-	host_binfmt_mounted || fail "no binfmt_misc mount in the host's mount namespace after the container exited"
-	assert_equal "$(host_entry_field qemu-aarch64 flags:)" F
-	run host_busybox arm64 uname -m
-	assert_success
-	assert_output aarch64
-	# And it says where it mounted.
-	grep -q "^register: note: mounted binfmt_misc at /proc/sys/fs/binfmt_misc in the host's mount namespace" <<<"$err" ||
-		fail "no note about the host's mount namespace on stderr: $err"
 }
 
 @test "kernel >= 6.7, host without a mount: without --pid=host the entries vanish with the container, and it warns so" {
 	CLEAN_AFTER=1
-	host_binfmt_cleanup
-	refute host_binfmt_mounted
-
-	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
-	assert_success
-	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
-	local err=$stderr
-	assert_line --regexp '^31 registered, '
-
-	refute host_binfmt_mounted
-	run host_entries_vanish
-	assert_success
-	run host_busybox arm64 uname -m
-	assert_failure
-
-	grep -q "^register: warning: the entries will vanish when this container exits.*--pid=host" <<<"$err" ||
-		fail "no warning naming --pid=host on stderr: $err"
+	assert_entries_vanish_with_warning docker
 }
 
 @test "docker/setup-qemu-action's sequence: IMAGE --install all, then IMAGE, whose stdout parses as JSON listing the platforms" {

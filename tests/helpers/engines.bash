@@ -381,3 +381,57 @@ assert_supported_everything() {
 		[[ " $supported " == *" $p "* ]] || fail "$p missing from supported: $supported"
 	done
 }
+
+# Linux >= 6.7 on a host that keeps no binfmt_misc mount: ENGINE (docker or
+# podman) runs the image with --pid=host; once the container has exited the
+# host keeps the mount register made in its namespace, the entries, and
+# working emulators, and register said where it mounted.
+assert_pid_host_keeps_entries() {
+	local engine=$1 err
+	host_binfmt_cleanup
+	refute host_binfmt_mounted
+	run host_busybox arm64 uname -m
+	assert_failure
+
+	run --separate-stderr "$engine" run --rm --privileged --pid=host localhost/qemu-user-static:latest --reset -p yes
+	assert_success
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	err=$stderr
+	assert_line --regexp '^31 registered, '
+
+	host_binfmt_mounted || fail "no binfmt_misc mount in the host's mount namespace after the container exited"
+	assert_equal "$(host_entry_field qemu-aarch64 flags:)" F
+	run host_busybox arm64 uname -m
+	assert_success
+	assert_output aarch64
+	run host_busybox s390x uname -m
+	assert_success
+	assert_output s390x
+	grep -q "^register: note: mounted binfmt_misc at /proc/sys/fs/binfmt_misc in the host's mount namespace" <<<"$err" ||
+		fail "no note about the host's mount namespace on stderr: $err"
+}
+
+# The same host without --pid=host: the entries vanish with the container,
+# and register warns so, naming both fixes.
+assert_entries_vanish_with_warning() {
+	local engine=$1 err warning
+	host_binfmt_cleanup
+	refute host_binfmt_mounted
+
+	run --separate-stderr "$engine" run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
+	assert_success
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	err=$stderr
+	assert_line --regexp '^31 registered, '
+
+	refute host_binfmt_mounted
+	run host_entries_vanish
+	assert_success
+	run host_busybox arm64 uname -m
+	assert_failure
+
+	warning=$(grep "^register: warning: the entries will vanish when this container exits" <<<"$err") ||
+		fail "no warning that the entries vanish on stderr: $err"
+	grep -q -- "--pid=host" <<<"$warning" || fail "the warning does not name --pid=host: $warning"
+	grep -qi "mount -t binfmt_misc" <<<"$warning" || fail "the warning does not name mounting binfmt_misc on the host: $warning"
+}
