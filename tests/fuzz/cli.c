@@ -13,8 +13,7 @@
 #include "../../entrypoint/cli.h"
 #include "../../entrypoint/host.h"
 #include "../../entrypoint/plan.h"
-
-#define MAX_ARGS 96
+#include "args.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -79,48 +78,20 @@ static void check_options(const struct options *o, int argc, const char *const a
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *copy;
-	char *argv[MAX_ARGS + 1];
-	const char *envval[3] = { NULL, NULL, NULL };
-	struct environment env;
+	struct fuzz_args a;
 	struct options o;
 	char err[1024];
-	int argc = 0;
-	unsigned which;
-	size_t pos = 1;
 
-	if (size == 0)
+	if (fuzz_args_split(&a, data, size) != 0)
 		return 0;
-	which = data[0];
-	copy = malloc(size + 1);
-	if (copy == NULL)
-		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
-	argv[argc++] = "register";
-	for (unsigned v = 0; v < 3; v++) {
-		if (!(which & (1U << v)) || pos > size)
-			continue;
-		envval[v] = copy + pos;
-		pos += strlen(copy + pos) + 1;
-	}
-	while (pos <= size && argc < MAX_ARGS) {
-		argv[argc++] = copy + pos;
-		pos += strlen(copy + pos) + 1;
-	}
-	argv[argc] = NULL;
-	env.qemu_bin_dir = envval[0];
-	env.qemu_suffix = envval[1];
-	env.host_arch = envval[2];
-
 	err[0] = '\0';
-	if (cli_parse(argc, argv, &env, &o, err, sizeof(err)) != 0) {
+	if (cli_parse(a.argc, a.argv, &a.env, &o, err, sizeof(err)) != 0) {
 		if (err[0] == '\0' || strlen(err) >= sizeof(err))
 			abort();
 	} else {
-		check_options(&o, argc, (const char *const *)argv);
+		check_options(&o, a.argc, (const char *const *)a.argv);
 		check_plan(&o);
 	}
-	free(copy);
+	free(a.copy);
 	return 0;
 }

@@ -20,8 +20,8 @@
 #include "../../entrypoint/export.h"
 #include "../../entrypoint/host.h"
 #include "../../entrypoint/plan.h"
+#include "args.h"
 
-#define MAX_ARGS 96
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -128,40 +128,15 @@ static void run_export(struct options *o)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *copy;
-	char *argv[MAX_ARGS + 1];
-	const char *envval[3] = { NULL, NULL, NULL };
-	struct environment env;
+	struct fuzz_args a;
 	struct options o;
 	char err[1024];
-	int argc = 0;
-	size_t pos = 1;
 
-	if (size == 0)
+	if (fuzz_args_split(&a, data, size) != 0)
 		return 0;
 	make_folder();
-	copy = malloc(size + 1);
-	if (copy == NULL)
-		return 0;
-	memcpy(copy, data, size);
-	copy[size] = '\0';
-	argv[argc++] = "register";
-	for (unsigned v = 0; v < 3; v++) {
-		if (!(data[0] & (1U << v)) || pos > size)
-			continue;
-		envval[v] = copy + pos;
-		pos += strlen(copy + pos) + 1;
-	}
-	while (pos <= size && argc < MAX_ARGS) {
-		argv[argc++] = copy + pos;
-		pos += strlen(copy + pos) + 1;
-	}
-	argv[argc] = NULL;
-	env.qemu_bin_dir = envval[0];
-	env.qemu_suffix = envval[1];
-	env.host_arch = envval[2];
-	if (cli_parse(argc, argv, &env, &o, err, sizeof(err)) == 0 && o.mode == MODE_EXPORT)
+	if (cli_parse(a.argc, a.argv, &a.env, &o, err, sizeof(err)) == 0 && o.mode == MODE_EXPORT)
 		run_export(&o);
-	free(copy);
+	free(a.copy);
 	return 0;
 }
