@@ -292,9 +292,12 @@ injected() {
 }
 
 @test "--watch repairs only its own entries: a removed or replaced QEMU entry comes back, other tools' entries are never touched" {
-	in_instance "$REGISTER" --watch 1 -p yes -Q "$FAKE" aarch64 riscv64 \
+	# nsenter itself, not the in_instance function: $! must be register, or
+	# SIGTERM below would end a subshell and leave register running.
+	nsenter --target "$INSTANCE_PID" --user --mount -- \
+		"$REGISTER" --watch 1 -p yes -Q "$FAKE" aarch64 riscv64 \
 		>"$BATS_TEST_TMPDIR/watch.log" 2>&1 3>&- &
-	local watcher=$!
+	local watcher=$! status=0
 	local _
 	for _ in $(seq 50); do
 		grep -q 'watch: checking' "$BATS_TEST_TMPDIR/watch.log" && break
@@ -307,7 +310,8 @@ injected() {
 		sleep 0.1
 	done
 	kill -TERM "$watcher"
-	wait "$watcher" || true
+	wait "$watcher" || status=$?
+	assert_equal "$status" 0
 	run cat "$BATS_TEST_TMPDIR/watch.log"
 	assert_line "register: note: watch: re-created qemu-aarch64 (it had vanished)"
 	refute_output --partial python3.11
