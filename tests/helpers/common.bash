@@ -1,9 +1,6 @@
-# Shared by every suite: where things are, and a private binfmt_misc instance.
-#
-# A private instance is a user + mount namespace with binfmt_misc mounted over
-# /proc/sys/fs/binfmt_misc (Linux >= 6.7). It starts empty, serves only the
-# processes inside, and dies with the namespace, so `register` runs unchanged
-# and the machine's own binfmt_misc is never touched.
+# Shared by every suite: where things are, and a private binfmt_misc instance
+# (helpers/instance.bash: a user + mount namespace of its own, with binfmt_misc
+# mounted inside; the machine's own binfmt_misc is never touched).
 # shellcheck shell=bash
 
 bats_require_minimum_version 1.5.0
@@ -20,43 +17,9 @@ HELPERS=$BUILD/test
 BINFMT=/proc/sys/fs/binfmt_misc
 export REPO BUILD REGISTER QEMU_BIN FIXTURES HELPERS BINFMT
 
-# The PID of the process that holds the namespaces open.
-INSTANCE_PID=
-
-# Start a private instance: a sleeping process in a new user and mount
-# namespace, with binfmt_misc mounted inside. `in_instance` runs commands there.
-instance_start() {
-	local ready=$BATS_TEST_TMPDIR/instance.ready
-	rm -f "$ready"
-	unshare --user --map-root-user --mount --propagation private \
-		sh -c 'touch "$1"; exec sleep 3600' sh "$ready" 3>&- &
-	INSTANCE_PID=$!
-	local _
-	for _ in $(seq 100); do
-		[ -e "$ready" ] && break
-		sleep 0.05
-	done
-	[ -e "$ready" ] || { echo "private instance did not start" >&2; return 1; }
-	in_instance mount -t binfmt_misc binfmt_misc "$BINFMT" || {
-		echo "cannot mount a private binfmt_misc instance: this needs Linux >= 6.7" >&2
-		return 1
-	}
-}
-
-# Run a command inside the private instance.
-in_instance() {
-	nsenter --target "$INSTANCE_PID" --user --mount -- "$@"
-}
-
-# End the instance: killing its only process ends the namespaces, and the
-# instance with its entries goes with them.
-instance_stop() {
-	if [ -n "$INSTANCE_PID" ]; then
-		kill "$INSTANCE_PID" 2>/dev/null || true
-		wait "$INSTANCE_PID" 2>/dev/null || true
-		INSTANCE_PID=
-	fi
-}
+# instance_start, in_instance, instance_stop (shared with bench/run).
+# shellcheck source=tests/helpers/instance.bash
+. "$(dirname "${BASH_SOURCE[0]}")/instance.bash"
 
 # `register` inside the private instance.
 reg() {
