@@ -1,7 +1,8 @@
 /*
  * Meeting the kernel: register each planned entry (or accept the identical
  * one already there), remove the qemu-* entries for --reset, remove what
- * --uninstall names. Every outcome is reported and counted.
+ * --uninstall names, and, for --watch, put back what vanished. Every
+ * outcome is reported and counted.
  */
 #include "apply.h"
 
@@ -50,8 +51,13 @@ static const char *register_cause(const struct apply *a, int err, const struct p
 	return buf;
 }
 
-static void judge_existing(struct apply *a, const struct plan_item *item,
-			   const struct binfmt_entry *e)
+static const char *interpreter_of(const struct binfmt_entry *e)
+{
+	return e->by_extension ? "(by extension)" : e->interpreter;
+}
+
+static enum apply_outcome judge_existing(struct apply *a, const struct plan_item *item,
+					 const struct binfmt_entry *e)
 {
 	struct tally *t = &a->tally;
 	char flags[5];
@@ -59,15 +65,15 @@ static void judge_existing(struct apply *a, const struct plan_item *item,
 	if (plan_item_matches(a->plan, item, e) && e->enabled) {
 		report_present(item);
 		t->present++;
-		return;
+		return APPLY_IN_PLACE;
 	}
 	binfmt_flags_format(e->flags, flags);
 	if (a->keep_different && e->enabled) {
 		report_note("%s: already registered differently (interpreter %s, flags: %s); "
 			    "left as is: --uninstall it first to replace it", item->entry_name,
-			    e->by_extension ? "(by extension)" : e->interpreter, flags);
+			    interpreter_of(e), flags);
 		t->present++;
-		return;
+		return APPLY_KEPT;
 	}
 	t->failed++;
 	if (!e->enabled) {
@@ -77,17 +83,18 @@ static void judge_existing(struct apply *a, const struct plan_item *item,
 			     item->entry_name, a->keep_different
 			     ? "--uninstall it, then --install it again"
 			     : "run with --reset to enable it again");
-		return;
+		return APPLY_FAILED;
 	}
 	report_error("%s: a different entry is already registered (interpreter %s, "
 		     "flags: %s); run with --reset to replace it", item->entry_name,
-		     e->by_extension ? "(by extension)" : e->interpreter, flags);
+		     interpreter_of(e), flags);
+	return APPLY_FAILED;
 }
 
 /* One write per target: the kernel tells whether the name is taken (EEXIST),
  * and only then is the entry read and judged. An entry removed between the
  * two (a concurrent --uninstall) is written again, a bounded number of times. */
-static void register_item(struct apply *a, const struct plan_item *item)
+static enum apply_outcome register_item(struct apply *a, const struct plan_item *item)
 {
 	char cause[BINFMT_REGISTER_MAX + 256];
 	struct binfmt_entry e;
@@ -98,31 +105,31 @@ static void register_item(struct apply *a, const struct plan_item *item)
 		if (r == 0) {
 			report_registered(item);
 			a->tally.registered++;
-			return;
+			return APPLY_IN_PLACE;
 		}
 		if (r != EEXIST) {
 			report_error("%s: %s", item->entry_name,
 				     register_cause(a, r, item, cause, sizeof(cause)));
 			a->tally.failed++;
-			return;
+			return APPLY_FAILED;
 		}
 		r = binfmt_read(a->b, item->entry_name, &e);
-		if (r == 0) {
-			judge_existing(a, item, &e);
-			return;
-		}
+		if (r == 0)
+			return judge_existing(a, item, &e);
 	}
-	report_error("%s: cannot read the existing entry: %s", item->entry_name, strerror(r));
+	report_errno(r, "%s: cannot read the existing entry", item->entry_name);
 	a->tally.failed++;
+	return APPLY_FAILED;
 }
 
 static void apply_item(struct apply *a, const struct plan_item *item)
 {
 	struct tally *t = &a->tally;
+	size_t i = (size_t)(item - a->plan->items);
 
 	switch (item->action) {
 	case PLAN_REGISTER:
-		register_item(a, item);
+		a->outcome[i] = register_item(a, item);
 		break;
 	case PLAN_FAIL_INTERPRETER:
 	case PLAN_REFUSE_NATIVE:
@@ -148,7 +155,7 @@ static void remove_entry(struct apply *a, const char *name)
 		report_removed(name);
 		t->removed++;
 	} else if (r != ENOENT) {  /* ENOENT: another process removed it */
-		report_error("%s: cannot remove: %s", name, strerror(r));
+		report_errno(r, "%s: cannot remove", name);
 		t->failed++;
 	}
 }
@@ -158,9 +165,10 @@ static void remove_entry(struct apply *a, const char *name)
 int apply_reset(struct apply *a)
 {
 	struct binfmt_names names;
+	int r = binfmt_list(a->b, &names);
 
-	if (binfmt_list(a->b, &names) != 0) {
-		report_error("cannot list %s: %s", a->b->path, strerror(errno));
+	if (r != 0) {
+		report_errno(r, "cannot list %s", a->b->path);
 		return -1;
 	}
 	for (size_t i = 0; i < names.count; i++)
@@ -189,10 +197,10 @@ int apply_uninstall(struct apply *a, const char *list)
 	struct binfmt_names names;
 	const char *cursor = list;
 	char item[256];
-	int r;
+	int r = binfmt_list(a->b, &names);
 
-	if (binfmt_list(a->b, &names) != 0) {
-		report_error("cannot list %s: %s", a->b->path, strerror(errno));
+	if (r != 0) {
+		report_errno(r, "cannot list %s", a->b->path);
 		return -1;
 	}
 	while ((r = words_next(&cursor, item, sizeof(item))) != 0) {
@@ -214,9 +222,78 @@ int apply_uninstall(struct apply *a, const char *list)
 	return 0;
 }
 
-
 void apply_plan(struct apply *a)
 {
 	for (size_t i = 0; i < a->plan->count; i++)
 		apply_item(a, &a->plan->items[i]);
+}
+
+/* Say once, until it changes again, why the watch leaves ITEM's entry E. */
+static void tell_left_alone(struct apply *a, size_t i, const struct binfmt_entry *e)
+{
+	const struct plan_item *item = &a->plan->items[i];
+	char flags[5];
+
+	if (a->told[i])
+		return;
+	a->told[i] = true;
+	binfmt_flags_format(e->flags, flags);
+	if (plan_item_matches(a->plan, item, e))
+		report_warning("watch: %s is disabled (0 was written to it); left as is",
+			       item->entry_name);
+	else
+		report_warning("watch: %s was replaced by a different entry (interpreter %s, "
+			       "flags: %s); left as is: %s", item->entry_name, interpreter_of(e),
+			       flags, a->keep_different ? "--uninstall it, then --install it "
+			       "again" : "run with --reset to replace it");
+}
+
+/* One write puts it back; EEXIST means another process just did. */
+static void put_back(struct apply *a, const struct plan_item *item, const char *had)
+{
+	int r = binfmt_register(a->b, item->line, item->line_len);
+
+	if (r == 0)
+		report_note("watch: re-created %s (it had %s)", item->entry_name, had);
+	else if (r != EEXIST)
+		report_errno(r, "watch: cannot re-create %s", item->entry_name);
+}
+
+static void repair_item(struct apply *a, size_t i)
+{
+	const struct plan_item *item = &a->plan->items[i];
+	struct binfmt_entry e;
+	int r = binfmt_read(a->b, item->entry_name, &e);
+	bool ours = r == 0 && plan_item_matches(a->plan, item, &e);
+
+	if (ours && e.enabled) {
+		a->told[i] = false;
+		return;
+	}
+	if (r != 0) {
+		a->told[i] = false;
+		put_back(a, item, "vanished");
+	} else if (!ours && a->replace_different) {
+		/* A removal refused now is tried again at the next pass. */
+		if (binfmt_remove(a->b, item->entry_name) == 0)
+			put_back(a, item, "changed");
+	} else {
+		tell_left_alone(a, i, &e);
+	}
+}
+
+void apply_repair(struct apply *a)
+{
+	struct error err;
+
+	if (binfmt_recheck(a->b, &err) != 0) {
+		char line[ERROR_MESSAGE_MAX + 64];
+
+		error_format(&err, NULL, line, sizeof(line));
+		report_error("watch: %s", line);
+		return;
+	}
+	for (size_t i = 0; i < a->plan->count; i++)
+		if (a->outcome[i] == APPLY_IN_PLACE)
+			repair_item(a, i);
 }

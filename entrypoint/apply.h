@@ -1,4 +1,5 @@
-/* Meeting the kernel with a plan: register, reset, uninstall. */
+/* Meeting the kernel with a plan: register, reset, uninstall, and the
+ * watch's repairs, all under the same rules. */
 #ifndef QUS_APPLY_H
 #define QUS_APPLY_H
 
@@ -8,17 +9,37 @@
 #include "plan.h"
 #include "report.h"
 
+/* What the first pass did with each planned item. The watch repairs only
+ * what it put in place: never an entry --install kept, nor one that was
+ * refused or failed. */
+enum apply_outcome {
+	APPLY_UNTOUCHED,   /* skipped, refused, or not planned */
+	APPLY_IN_PLACE,    /* registered now, or found identical */
+	APPLY_KEPT,        /* --install kept a different entry of that name */
+	APPLY_FAILED,      /* the kernel refused it, or another entry is in the way */
+};
+
 struct apply {
 	const struct binfmt *b;
 	const struct plan *plan;
 	/* --install keeps what is there, as tonistiigi/binfmt does: an entry
 	 * of the same name, even a different one, counts as installed. */
 	bool keep_different;
+	/* --reset: this run replaces qemu-* entries; the watch, too, then
+	 * replaces one of its own that someone changed. */
+	bool replace_different;
 	struct tally tally;
+	enum apply_outcome outcome[TARGET_COUNT];  /* by plan item */
+	bool told[TARGET_COUNT];  /* the watch said why it leaves an entry alone */
 };
 
 /* Register every item the plan says to, report each outcome, count it. */
 void apply_plan(struct apply *a);
+
+/* The watch's pass: check the mount again, then put back each entry of
+ * apply_plan's that vanished (or, with replace_different, changed); say
+ * once why one is left alone (disabled, or replaced without --reset). */
+void apply_repair(struct apply *a);
 
 /* --reset: remove every entry whose name begins with "qemu-", and only
  * those. Returns 0, or -1 when the entries cannot be listed. */

@@ -11,7 +11,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "errbuf.h"
 
 /* Entry files are opened relative to the mount, never through a symlink:
  * a folder that only pretends to be binfmt_misc gets no writes. */
@@ -171,11 +170,24 @@ int binfmt_parse_entry(const char *text, size_t len, struct binfmt_entry *e)
 	return 0;
 }
 
+/* The one test of what a filesystem is: its statfs magic. */
+static bool is_binfmt_fs(const struct statfs *sfs)
+{
+	return sfs->f_type == BINFMT_MAGIC_FS;
+}
+
 static bool is_binfmt_misc(int fd)
 {
 	struct statfs sfs;
 
-	return fstatfs(fd, &sfs) == 0 && sfs.f_type == BINFMT_MAGIC_FS;
+	return fstatfs(fd, &sfs) == 0 && is_binfmt_fs(&sfs);
+}
+
+bool binfmt_mounted_at(const char *path)
+{
+	struct statfs sfs;
+
+	return statfs(path, &sfs) == 0 && is_binfmt_fs(&sfs);
 }
 
 /* The kernel's directory records, read with getdents64(2): no DIR, no
@@ -196,7 +208,7 @@ int binfmt_each_name(int dirfd, int (*fn)(const char *name, void *ctx), void *ct
 	int result = 0;
 
 	if (fd < 0)
-		return -1;
+		return errno;
 	while (result == 0 && (n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; result == 0 && off < n;) {
 			const struct dirent64_record *d = (const void *)(buf + off);
@@ -205,12 +217,8 @@ int binfmt_each_name(int dirfd, int (*fn)(const char *name, void *ctx), void *ct
 			off += d->d_reclen;
 		}
 	}
-	if (n < 0 && result == 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
+	if (n < 0 && result == 0)
+		result = errno;
 	close(fd);
 	return result;
 }
@@ -222,114 +230,122 @@ static int found_one(const char *name, void *ctx)
 	return 1;
 }
 
+/* Returns 0 or errno. */
 static int folder_is_empty(int dirfd, bool *empty)
 {
 	int r = binfmt_each_name(dirfd, found_one, NULL);
 
-	if (r < 0)
-		return -1;
 	*empty = r == 0;
-	return 0;
+	return r == 1 ? 0 : r;
 }
 
-static int open_folder(const char *path, int *fd, char *err, size_t errlen)
+static int open_folder(const char *path, int *fd, struct error *err)
 {
 	*fd = openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*fd >= 0)
 		return 0;
 	if (errno == ENOENT && strcmp(path, "/proc/sys/fs/binfmt_misc") == 0)
-		return errbuf_set(err, errlen,
-			    "%s does not exist: this kernel has no binfmt_misc loaded; "
-			    "on the host run: modprobe binfmt_misc", path);
-	return errbuf_set(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return error_set(err, 0, "%s does not exist: this kernel has no binfmt_misc "
+				 "loaded; on the host run: modprobe binfmt_misc", path);
+	return error_set(err, errno, "cannot open %s", path);
 }
 
 /* Only an empty folder may have binfmt_misc mounted over it: mounting over
  * files would hide them, and a folder that holds a `register` of its own is
  * somebody else's. */
-static int check_mountable(const struct binfmt *b, char *err, size_t errlen)
+static enum binfmt_open_result check_mountable(const struct binfmt *b, struct error *err)
 {
 	bool empty = false;
+	int r = folder_is_empty(b->dirfd, &empty);
 
-	if (folder_is_empty(b->dirfd, &empty) != 0)
-		return errbuf_set(err, errlen, "cannot read %s: %s", b->path, strerror(errno));
-	if (!empty)
-		return errbuf_set(err, errlen,
-				  "%s is not a binfmt_misc filesystem and is not empty: "
-				  "refusing to mount over it or to write into it; "
-				  "give --mount the folder where binfmt_misc is mounted", b->path);
-	return 0;
+	if (r != 0) {
+		error_set(err, r, "cannot read %s", b->path);
+		return BINFMT_OPEN_FAILED;
+	}
+	if (empty)
+		return BINFMT_OPEN_OK;
+	error_set(err, 0, "%s is not a binfmt_misc filesystem and is not empty: refusing to "
+		  "mount over it or to write into it", b->path);
+	return BINFMT_OPEN_FOREIGN;
 }
 
-static int mount_here(struct binfmt *b, char *err, size_t errlen)
+static enum binfmt_open_result mount_here(struct binfmt *b, struct error *err)
 {
 	if (mount("binfmt_misc", b->path, "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) != 0) {
 		int e = errno;
+		if (e == EPERM || e == EACCES) {
+			error_set(err, e, "binfmt_misc is not mounted at %s and this process may "
+				  "not mount it", b->path);
+			return BINFMT_OPEN_MAY_NOT_MOUNT;
+		}
 		if (e == ENODEV)
-			return errbuf_set(err, errlen,
-					  "this kernel has no binfmt_misc: on the host run: "
-					  "modprobe binfmt_misc");
-		if (e == EPERM || e == EACCES)
-			return errbuf_set(err, errlen,
-					  "binfmt_misc is not mounted at %s and this process may "
-					  "not mount it (%s): run the container with --privileged, "
-					  "or run register as root on the host", b->path, strerror(e));
-		return errbuf_set(err, errlen, "cannot mount binfmt_misc at %s: %s", b->path,
-				  strerror(e));
+			error_set(err, 0, "this kernel has no binfmt_misc: on the host run: "
+				  "modprobe binfmt_misc");
+		else
+			error_set(err, e, "cannot mount binfmt_misc at %s", b->path);
+		return BINFMT_OPEN_FAILED;
 	}
 	b->mounted = true;
 	close(b->dirfd);
-	if (open_folder(b->path, &b->dirfd, err, errlen) != 0)
-		return -1;
-	if (!is_binfmt_misc(b->dirfd))
-		return errbuf_set(err, errlen, "mounted binfmt_misc at %s, but %s is still "
-				  "not binfmt_misc (a folder mounted over it?)", b->path, b->path);
-	return 0;
+	if (open_folder(b->path, &b->dirfd, err) != 0)
+		return BINFMT_OPEN_FAILED;
+	if (!is_binfmt_misc(b->dirfd)) {
+		error_set(err, 0, "mounted binfmt_misc at %s, but %s is still not binfmt_misc "
+			  "(a folder mounted over it?)", b->path, b->path);
+		return BINFMT_OPEN_FAILED;
+	}
+	return BINFMT_OPEN_OK;
 }
 
-static int open_register(struct binfmt *b, char *err, size_t errlen)
+static enum binfmt_open_result open_register(struct binfmt *b, struct error *err)
 {
 	b->registerfd = openat(b->dirfd, "register", O_WRONLY | ENTRY_OPEN_FLAGS);
 	if (b->registerfd >= 0)
-		return 0;
-	return errbuf_set(err, errlen,
-		    "%s/register is not writable (%s): run the container with --privileged, "
-		    "or run register as root on the host", b->path, strerror(errno));
+		return BINFMT_OPEN_OK;
+	error_set(err, errno, "%s/register is not writable", b->path);
+	return BINFMT_OPEN_READ_ONLY;
+}
+
+/* Mount binfmt_misc over an empty folder, when allowed to. */
+static enum binfmt_open_result mount_if_absent(struct binfmt *b, bool may_mount,
+					       struct error *err)
+{
+	enum binfmt_open_result r;
+
+	if (is_binfmt_misc(b->dirfd))
+		return BINFMT_OPEN_OK;
+	r = check_mountable(b, err);
+	if (r != BINFMT_OPEN_OK)
+		return r;
+	if (!may_mount)
+		return BINFMT_OPEN_NOT_MOUNTED;
+	return mount_here(b, err);
 }
 
 enum binfmt_open_result binfmt_open(struct binfmt *b, const char *path, bool for_changes,
-				    bool may_mount, char *err, size_t errlen)
+				    bool may_mount, struct error *err)
 {
+	enum binfmt_open_result r;
+
 	b->path = path;
 	b->registerfd = -1;
 	b->mounted = false;
-	if (open_folder(path, &b->dirfd, err, errlen) != 0)
+	if (open_folder(path, &b->dirfd, err) != 0)
 		return BINFMT_OPEN_FAILED;
-	if (!is_binfmt_misc(b->dirfd)) {
-		if (check_mountable(b, err, errlen) != 0)
-			goto fail;
-		if (!may_mount) {
-			binfmt_close(b);
-			return BINFMT_OPEN_NOT_MOUNTED;
-		}
-		if (mount_here(b, err, errlen) != 0)
-			goto fail;
-	}
-	if (for_changes && open_register(b, err, errlen) != 0)
-		goto fail;
-	return BINFMT_OPEN_OK;
-fail:
-	binfmt_close(b);
-	return BINFMT_OPEN_FAILED;
+	r = mount_if_absent(b, may_mount, err);
+	if (r == BINFMT_OPEN_OK && for_changes)
+		r = open_register(b, err);
+	if (r != BINFMT_OPEN_OK)
+		binfmt_close(b);
+	return r;
 }
 
-int binfmt_recheck(const struct binfmt *b, char *err, size_t errlen)
+int binfmt_recheck(const struct binfmt *b, struct error *err)
 {
 	if (is_binfmt_misc(b->dirfd) && (b->registerfd < 0 || is_binfmt_misc(b->registerfd)))
 		return 0;
-	return errbuf_set(err, errlen, "%s is no longer a binfmt_misc filesystem; stopped",
-		    b->path);
+	return error_set(err, 0, "%s is no longer a binfmt_misc filesystem; stopped", b->path);
 }
 
 void binfmt_close(struct binfmt *b)
@@ -436,10 +452,8 @@ static int add_name(const char *name, void *ctx)
 
 	if (is_control_file(name))
 		return 0;
-	if (names->count == BINFMT_LIST_MAX || names->pool_used + len > sizeof(names->pool)) {
-		errno = E2BIG;
-		return -1;
-	}
+	if (names->count == BINFMT_LIST_MAX || names->pool_used + len > sizeof(names->pool))
+		return E2BIG;
 	copy = names->pool + names->pool_used;
 	names->pool_used += len;
 	memcpy(copy, name, len);
@@ -454,5 +468,5 @@ int binfmt_list(const struct binfmt *b, struct binfmt_names *names)
 {
 	names->count = 0;
 	names->pool_used = 0;
-	return binfmt_each_name(b->dirfd, add_name, names) == 0 ? 0 : -1;
+	return binfmt_each_name(b->dirfd, add_name, names);
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "error.h"
+
 /* The kernel refuses a register string longer than this (fs/binfmt_misc.c). */
 #define BINFMT_REGISTER_MAX 1920
 #define BINFMT_FIELD_MAX 256
@@ -48,20 +50,27 @@ struct binfmt {
 
 enum binfmt_open_result {
 	BINFMT_OPEN_OK,
-	BINFMT_OPEN_FAILED,       /* the reason and its remedy are in ERR */
-	BINFMT_OPEN_NOT_MOUNTED,  /* it would have to be mounted, and MAY_MOUNT is false */
+	BINFMT_OPEN_FAILED,         /* ERR says why */
+	BINFMT_OPEN_NOT_MOUNTED,    /* it would have to be mounted, and MAY_MOUNT is false */
+	BINFMT_OPEN_FOREIGN,        /* PATH is another, non-empty folder: never mounted over */
+	BINFMT_OPEN_MAY_NOT_MOUNT,  /* not mounted, and this process may not mount it */
+	BINFMT_OPEN_READ_ONLY,      /* `register` cannot be opened for writing */
 };
 
 /* Open the binfmt_misc filesystem at PATH, mounting it there when nothing
  * is mounted (an empty folder) and MAY_MOUNT allows. With FOR_CHANGES, also
  * open `register` for writing, so that a read-only or unprivileged instance
- * is found before the first change. */
+ * is found before the first change. Any result but OK and NOT_MOUNTED comes
+ * with ERR; what to do about it is the caller's to say. */
 enum binfmt_open_result binfmt_open(struct binfmt *b, const char *path, bool for_changes,
-				    bool may_mount, char *err, size_t errlen);
+				    bool may_mount, struct error *err);
 
-/* Check, again, that what is open is still binfmt_misc (statfs), before a
+/* Check, again, that what is open is still binfmt_misc (fstatfs), before a
  * batch of writes. Returns 0, or -1 with ERR. */
-int binfmt_recheck(const struct binfmt *b, char *err, size_t errlen);
+int binfmt_recheck(const struct binfmt *b, struct error *err);
+
+/* Whether PATH is where a binfmt_misc filesystem is mounted (statfs). */
+bool binfmt_mounted_at(const char *path);
 
 void binfmt_close(struct binfmt *b);
 
@@ -78,7 +87,8 @@ int binfmt_read(const struct binfmt *b, const char *name, struct binfmt_entry *e
 /* Call FN for each name in the folder open at DIRFD, "." and ".." aside,
  * in the order the filesystem lists them (binfmt_misc: newest entry first,
  * the order in which the kernel tries them). Stops when FN returns non-zero
- * and returns that; -1 with errno when the folder cannot be read. */
+ * (an errno value, or 1 for "found") and returns that; returns the errno
+ * when the folder cannot be read, 0 when every name was seen. */
 int binfmt_each_name(int dirfd, int (*fn)(const char *name, void *ctx), void *ctx);
 
 /* The names of all entries (not `register` or `status`), sorted. Held in
@@ -92,10 +102,11 @@ struct binfmt_names {
 	char pool[BINFMT_LIST_BYTES];
 };
 
-/* Fill NAMES. Returns 0, or -1 with errno (E2BIG: more entries than fit). */
+/* Fill NAMES. Returns 0 or an errno (E2BIG: more entries than fit). */
 int binfmt_list(const struct binfmt *b, struct binfmt_names *names);
 
-/* Whether the kernel has binfmt_misc enabled as a whole (`status`). */
+/* Whether the kernel has binfmt_misc enabled as a whole (`status`).
+ * Returns 0 or errno. */
 int binfmt_status_enabled(const struct binfmt *b, bool *enabled);
 
 #endif

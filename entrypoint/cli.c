@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "errbuf.h"
+#include "error.h"
 
 #define DEFAULT_QEMU_PATH "/usr/bin"
 #define DEFAULT_QEMU_SUFFIX "-static"
@@ -88,14 +88,14 @@ static const struct option_spec *find_short(char c)
 }
 
 static int parse_yes_no(const struct option_spec *s, const char *value, bool *out,
-			char *err, size_t errlen)
+			struct error *err)
 {
 	if (strcmp(value, "yes") == 0)
 		*out = true;
 	else if (strcmp(value, "no") == 0)
 		*out = false;
 	else
-		return errbuf_set(err, errlen, "--%s expects yes or no, not '%s'",
+		return error_set(err, 0, "--%s expects yes or no, not '%s'",
 			    s->long_name, value);
 	return 0;
 }
@@ -115,54 +115,52 @@ static bool has_dotdot_component(const char *path)
 /* The interpreter path goes into a ':'-separated register string that ends at
  * a newline, and the kernel resolves it later from other mount namespaces:
  * only an absolute, plain path is safe there. */
-static int check_qemu_path(const char *path, const char *source, char *err, size_t errlen)
+static int check_qemu_path(const char *path, const char *source, struct error *err)
 {
 	if (path[0] != '/')
-		return errbuf_set(err, errlen, "%s must be an absolute path, not '%s'", source, path);
+		return error_set(err, 0, "%s must be an absolute path, not '%s'", source, path);
 	if (strpbrk(path, ":\n") != NULL)
-		return errbuf_set(err, errlen, "%s must not contain ':' or a newline", source);
+		return error_set(err, 0, "%s must not contain ':' or a newline", source);
 	if (has_dotdot_component(path))
-		return errbuf_set(err, errlen, "%s must not contain a '..' component: '%s'", source, path);
+		return error_set(err, 0, "%s must not contain a '..' component: '%s'", source, path);
 	return 0;
 }
 
-static int check_qemu_suffix(const char *suffix, const char *source, char *err, size_t errlen)
+static int check_qemu_suffix(const char *suffix, const char *source, struct error *err)
 {
 	if (strpbrk(suffix, "/:\n") != NULL)
-		return errbuf_set(err, errlen, "%s must not contain '/', ':' or a newline", source);
+		return error_set(err, 0, "%s must not contain '/', ':' or a newline", source);
 	return 0;
 }
 
 /* An option whose value is a non-empty word or list. */
 static int set_list(const struct option_spec *s, const char *value, const char **out,
-		    char *err, size_t errlen)
+		    struct error *err)
 {
 	if (value[0] == '\0')
-		return errbuf_set(err, errlen, "--%s needs a non-empty value", s->long_name);
+		return error_set(err, 0, "--%s needs a non-empty value", s->long_name);
 	*out = value;
 	return 0;
 }
 
-static int parse_seconds(const char *value, unsigned *out, char *err, size_t errlen)
+static int parse_seconds(const char *value, unsigned *out, struct error *err)
 {
 	unsigned long v = 0;
 
 	for (const char *p = value; *p != '\0'; p++) {
 		if (*p < '0' || *p > '9' || v > 86400)
-			return errbuf_set(err, errlen,
-					  "--watch expects whole seconds from 1 to 86400, not '%s'",
+			return error_set(err, 0, "--watch expects whole seconds from 1 to 86400, not '%s'",
 					  value);
 		v = v * 10 + (unsigned long)(*p - '0');
 	}
 	if (value[0] == '\0' || v < 1 || v > 86400)
-		return errbuf_set(err, errlen,
-				  "--watch expects whole seconds from 1 to 86400, not '%s'", value);
+		return error_set(err, 0, "--watch expects whole seconds from 1 to 86400, not '%s'", value);
 	*out = (unsigned)v;
 	return 0;
 }
 
 static int apply_option(const struct option_spec *s, const char *value, struct options *o,
-			char *err, size_t errlen)
+			struct error *err)
 {
 	switch (s->id) {
 	case OPT_HELP:
@@ -179,40 +177,40 @@ static int apply_option(const struct option_spec *s, const char *value, struct o
 		return 0;
 	case OPT_PERSISTENT:
 		o->persistent_set = true;
-		return parse_yes_no(s, value, &o->persistent, err, errlen);
+		return parse_yes_no(s, value, &o->persistent, err);
 	case OPT_CREDENTIAL:
 		o->credential_set = true;
-		return parse_yes_no(s, value, &o->credential, err, errlen);
+		return parse_yes_no(s, value, &o->credential, err);
 	case OPT_PRESERVE_ARGV0:
 		o->preserve_argv0_set = true;
-		return parse_yes_no(s, value, &o->preserve_argv0, err, errlen);
+		return parse_yes_no(s, value, &o->preserve_argv0, err);
 	case OPT_IGNORE_FAMILY:
-		return parse_yes_no(s, value, &o->ignore_family, err, errlen);
+		return parse_yes_no(s, value, &o->ignore_family, err);
 	case OPT_QEMU_PATH:
 		o->qemu_path = value;
-		return check_qemu_path(value, "--qemu-path", err, errlen);
+		return check_qemu_path(value, "--qemu-path", err);
 	case OPT_QEMU_SUFFIX:
 		o->qemu_suffix = value;
-		return check_qemu_suffix(value, "--qemu-suffix", err, errlen);
+		return check_qemu_suffix(value, "--qemu-suffix", err);
 	case OPT_PRIVATE_INSTANCE:
 		o->private_instance = true;
 		return 0;
 	case OPT_INSTALL:
-		return set_list(s, value, &o->install, err, errlen);
+		return set_list(s, value, &o->install, err);
 	case OPT_UNINSTALL:
-		return set_list(s, value, &o->uninstall, err, errlen);
+		return set_list(s, value, &o->uninstall, err);
 	case OPT_STATUS:
 		o->status_table = true;
 		return 0;
 	case OPT_SYSTEMD:
-		return set_list(s, value, &o->systemd, err, errlen);
+		return set_list(s, value, &o->systemd, err);
 	case OPT_DEBIAN:
 		o->debian = true;
 		return 0;
 	case OPT_EXPORTDIR:
-		return set_list(s, value, &o->exportdir, err, errlen);
+		return set_list(s, value, &o->exportdir, err);
 	case OPT_WATCH:
-		return parse_seconds(value, &o->watch_seconds, err, errlen);
+		return parse_seconds(value, &o->watch_seconds, err);
 	case OPT_DOCTOR:
 		o->doctor = true;
 		return 0;
@@ -221,11 +219,11 @@ static int apply_option(const struct option_spec *s, const char *value, struct o
 		return 0;
 	case OPT_MOUNT:
 		if (value[0] == '\0')
-			return errbuf_set(err, errlen, "--mount needs a folder");
+			return error_set(err, 0, "--mount needs a folder");
 		o->mount_dir = value;
 		return 0;
 	}
-	return errbuf_set(err, errlen, "internal error: unhandled option");
+	return error_set(err, 0, "internal error: unhandled option");
 }
 
 static void set_defaults(const struct environment *env, struct options *o)
@@ -237,23 +235,23 @@ static void set_defaults(const struct environment *env, struct options *o)
 	o->host_arch = env->host_arch;
 }
 
-static int check_environment(const struct environment *env, char *err, size_t errlen)
+static int check_environment(const struct environment *env, struct error *err)
 {
 	if (env->qemu_bin_dir != NULL &&
-	    check_qemu_path(env->qemu_bin_dir, "QEMU_BIN_DIR", err, errlen) != 0)
+	    check_qemu_path(env->qemu_bin_dir, "QEMU_BIN_DIR", err) != 0)
 		return -1;
 	if (env->qemu_suffix != NULL &&
-	    check_qemu_suffix(env->qemu_suffix, "QEMU_SUFFIX", err, errlen) != 0)
+	    check_qemu_suffix(env->qemu_suffix, "QEMU_SUFFIX", err) != 0)
 		return -1;
 	if (env->host_arch != NULL && env->host_arch[0] == '\0')
-		return errbuf_set(err, errlen, "HOST_ARCH is set but empty");
+		return error_set(err, 0, "HOST_ARCH is set but empty");
 	return 0;
 }
 
-static int add_named(const char *name, struct options *o, char *err, size_t errlen)
+static int add_named(const char *name, struct options *o, struct error *err)
 {
 	if (o->named_count == CLI_MAX_NAMED)
-		return errbuf_set(err, errlen, "too many targets named (at most %d)", CLI_MAX_NAMED);
+		return error_set(err, 0, "too many targets named (at most %d)", CLI_MAX_NAMED);
 	o->named[o->named_count++] = name;
 	return 0;
 }
@@ -261,7 +259,7 @@ static int add_named(const char *name, struct options *o, char *err, size_t errl
 /* One argument that starts with "--": "--name", "--name=value" or
  * "--name value". Returns how many arguments it used, or -1. */
 static int parse_long(int argc, char *const argv[], int i, struct options *o,
-		      char *err, size_t errlen)
+		      struct error *err)
 {
 	const char *name = argv[i] + 2;
 	const char *eq = strchr(name, '=');
@@ -271,7 +269,7 @@ static int parse_long(int argc, char *const argv[], int i, struct options *o,
 	int used = 1;
 
 	if (s == NULL)
-		return errbuf_set(err, errlen, "unknown option '--%.*s'", (int)len, name);
+		return error_set(err, 0, "unknown option '--%.*s'", (int)len, name);
 	if (s->takes_value) {
 		if (eq != NULL) {
 			value = eq + 1;
@@ -279,19 +277,19 @@ static int parse_long(int argc, char *const argv[], int i, struct options *o,
 			value = argv[i + 1];
 			used = 2;
 		} else {
-			return errbuf_set(err, errlen, "--%s needs a value", s->long_name);
+			return error_set(err, 0, "--%s needs a value", s->long_name);
 		}
 	} else if (eq != NULL) {
-		return errbuf_set(err, errlen, "--%s takes no value", s->long_name);
+		return error_set(err, 0, "--%s takes no value", s->long_name);
 	}
 	if (s->registers)
 		o->wants_registration = true;
-	return apply_option(s, value, o, err, errlen) != 0 ? -1 : used;
+	return apply_option(s, value, o, err) != 0 ? -1 : used;
 }
 
 /* "-x", "-xVALUE" or "-x VALUE". Returns how many arguments it used, or -1. */
 static int parse_short(int argc, char *const argv[], int i, struct options *o,
-		       char *err, size_t errlen)
+		       struct error *err)
 {
 	const struct option_spec *s = find_short(argv[i][1]);
 	const char *attached = argv[i] + 2;
@@ -299,7 +297,7 @@ static int parse_short(int argc, char *const argv[], int i, struct options *o,
 	int used = 1;
 
 	if (s == NULL)
-		return errbuf_set(err, errlen, "unknown option '%s'", argv[i]);
+		return error_set(err, 0, "unknown option '%s'", argv[i]);
 	if (s->takes_value) {
 		if (*attached != '\0') {
 			value = attached;
@@ -307,66 +305,65 @@ static int parse_short(int argc, char *const argv[], int i, struct options *o,
 			value = argv[i + 1];
 			used = 2;
 		} else {
-			return errbuf_set(err, errlen, "-%c (--%s) needs a value", s->short_name,
+			return error_set(err, 0, "-%c (--%s) needs a value", s->short_name,
 				    s->long_name);
 		}
 	} else if (*attached != '\0') {
-		return errbuf_set(err, errlen, "unknown option '%s'", argv[i]);
+		return error_set(err, 0, "unknown option '%s'", argv[i]);
 	}
 	if (s->registers)
 		o->wants_registration = true;
-	return apply_option(s, value, o, err, errlen) != 0 ? -1 : used;
+	return apply_option(s, value, o, err) != 0 ? -1 : used;
 }
 
 /* --doctor only looks: nothing that changes or exports goes with it. */
-static int check_doctor(const struct options *o, bool installing, bool exporting, char *err,
-			size_t errlen)
+static int check_doctor(const struct options *o, bool installing, bool exporting, struct error *err)
 {
 	if (o->wants_registration || installing || exporting || o->status_table)
-		return errbuf_set(err, errlen, "--doctor only looks: it takes no other "
+		return error_set(err, 0, "--doctor only looks: it takes no other "
 				  "option but --json, --mount and a PROGRAM");
 	if (o->named_count > 1)
-		return errbuf_set(err, errlen, "--doctor takes at most one PROGRAM");
+		return error_set(err, 0, "--doctor takes at most one PROGRAM");
 	return 0;
 }
 
 /* One run does one job: refuse combinations that would leave it unclear
  * which, rather than guess. */
 static int check_combinations(const struct options *o, bool installing, bool exporting,
-			      char *err, size_t errlen)
+			      struct error *err)
 {
 	if (o->exportdir != NULL && !exporting)
-		return errbuf_set(err, errlen, "--exportdir goes with --systemd or --debian");
+		return error_set(err, 0, "--exportdir goes with --systemd or --debian");
 	if (o->json && !o->status_table)
-		return errbuf_set(err, errlen, "--json goes with --doctor or --status");
+		return error_set(err, 0, "--json goes with --doctor or --status");
 	if (exporting && (installing || o->reset || o->watch_seconds || o->dry_run))
-		return errbuf_set(err, errlen, "--systemd and --debian write files only: "
+		return error_set(err, 0, "--systemd and --debian write files only: "
 				  "they do not go with --install, --uninstall, --reset, --watch "
 				  "or --dry-run");
 	if (installing && (o->reset || o->named_count > 0))
-		return errbuf_set(err, errlen, "--install and --uninstall name their targets "
+		return error_set(err, 0, "--install and --uninstall name their targets "
 				  "themselves: they do not go with --reset or TARGET arguments");
 	if (o->dry_run && o->watch_seconds)
-		return errbuf_set(err, errlen, "--dry-run does not go with --watch");
+		return error_set(err, 0, "--dry-run does not go with --watch");
 	if (o->status_table && o->wants_registration)
-		return errbuf_set(err, errlen, "--status only looks: it does not go with "
+		return error_set(err, 0, "--status only looks: it does not go with "
 				  "options that change entries");
 	return 0;
 }
 
-static int decide_mode(struct options *o, char *err, size_t errlen)
+static int decide_mode(struct options *o, struct error *err)
 {
 	bool exporting = o->systemd != NULL || o->debian;
 	bool installing = o->install != NULL || o->uninstall != NULL;
 
 	if (o->doctor) {
 		o->mode = MODE_DOCTOR;
-		return check_doctor(o, installing, exporting, err, errlen);
+		return check_doctor(o, installing, exporting, err);
 	}
 	/* Any other name on the line is a TARGET to register. */
 	if (o->named_count > 0)
 		o->wants_registration = true;
-	if (check_combinations(o, installing, exporting, err, errlen) != 0)
+	if (check_combinations(o, installing, exporting, err) != 0)
 		return -1;
 	if (exporting)
 		o->mode = MODE_EXPORT;
@@ -384,19 +381,19 @@ static int decide_mode(struct options *o, char *err, size_t errlen)
 }
 
 int cli_parse(int argc, char *const argv[], const struct environment *env,
-	      struct options *o, char *err, size_t errlen)
+	      struct options *o, struct error *err)
 {
 	bool options_ended = false;
 
 	set_defaults(env, o);
-	if (check_environment(env, err, errlen) != 0)
+	if (check_environment(env, err) != 0)
 		return -1;
 	for (int i = 1; i < argc;) {
 		const char *arg = argv[i];
 		int used;
 
 		if (options_ended || arg[0] != '-' || arg[1] == '\0') {
-			if (add_named(arg, o, err, errlen) != 0)
+			if (add_named(arg, o, err) != 0)
 				return -1;
 			i++;
 			continue;
@@ -406,13 +403,13 @@ int cli_parse(int argc, char *const argv[], const struct environment *env,
 			i++;
 			continue;
 		}
-		used = arg[1] == '-' ? parse_long(argc, argv, i, o, err, errlen)
-				     : parse_short(argc, argv, i, o, err, errlen);
+		used = arg[1] == '-' ? parse_long(argc, argv, i, o, err)
+				     : parse_short(argc, argv, i, o, err);
 		if (used < 0)
 			return -1;
 		i += used;
 	}
-	return decide_mode(o, err, errlen);
+	return decide_mode(o, err);
 }
 
 void cli_usage(FILE *out)

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "error.h"
+
 #define CLI_MAX_NAMED 64
 
 /* The environment variables the program reads, passed in so that parsing
@@ -64,10 +66,10 @@ struct options {
 	bool preserve_argv0_set;
 };
 
-/* Fill O from ARGV and ENV. On a usage error returns -1 with a message in
- * ERR (without the program name); 0 otherwise. */
+/* Fill O from ARGV and ENV. On a usage error returns -1 with ERR (its
+ * message without the program name); 0 otherwise. */
 int cli_parse(int argc, char *const argv[], const struct environment *env,
-	      struct options *o, char *err, size_t errlen);
+	      struct options *o, struct error *err);
 
 void cli_usage(FILE *out);
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "binfmt.h"
+#include "exit_status.h"
 #include "host.h"
 #include "hostns.h"
 #include "probe.h"
@@ -259,22 +260,26 @@ static bool kernel_has_binfmt_misc(void)
 	return found;
 }
 
-static bool is_binfmt_misc(const char *path)
-{
-	struct statfs sfs;
-
-	return statfs(path, &sfs) == 0 && sfs.f_type == BINFMT_MAGIC_FS;
-}
-
 /* Open binfmt_misc where it is mounted or, outside user namespaces, mount
  * it in a mount namespace of this process alone. */
+/* What to do when binfmt_misc cannot be opened to look. */
+static const char *open_advice(enum binfmt_open_result r)
+{
+	if (r == BINFMT_OPEN_FOREIGN)
+		return "give --mount the folder where binfmt_misc is mounted";
+	if (r == BINFMT_OPEN_MAY_NOT_MOUNT)
+		return "run the container with --privileged, or run register as root on the host";
+	return NULL;
+}
+
 static bool open_binfmt(void)
 {
-	char err[1024];
+	struct error err = { 0 };
+	enum binfmt_open_result r;
 	struct stat seen;
 	struct stat ours;
 	const char *dir = d.o->mount_dir;
-	bool mounted = is_binfmt_misc(dir);
+	bool mounted = binfmt_mounted_at(dir);
 
 	if (!mounted && d.userns) {
 		emit(LEVEL_WARNING, "mount", "mount", "sudo podman run --rm --privileged --pid=host "
@@ -294,8 +299,12 @@ static bool open_binfmt(void)
 		     strerror(errno));
 		return false;
 	}
-	if (binfmt_open(&d.b, dir, false, !mounted, err, sizeof(err)) != BINFMT_OPEN_OK) {
-		emit(LEVEL_PROBLEM, "mount", "mount", NULL, "%s", err);
+	r = binfmt_open(&d.b, dir, false, !mounted, &err);
+	if (r != BINFMT_OPEN_OK) {
+		char why[2 * ERROR_MESSAGE_MAX];
+
+		error_format(&err, open_advice(r), why, sizeof(why));
+		emit(LEVEL_PROBLEM, "mount", "mount", NULL, "%s", why);
 		return false;
 	}
 	/* Probes go through the instance this process's execs use: only worth
@@ -712,7 +721,7 @@ static bool check_systemd(void)
 
 static bool check_kernel(void)
 {
-	if (!kernel_has_binfmt_misc() && !is_binfmt_misc(d.o->mount_dir)) {
+	if (!kernel_has_binfmt_misc() && !binfmt_mounted_at(d.o->mount_dir)) {
 		emit(LEVEL_PROBLEM, "kernel", "kernel", "modprobe binfmt_misc", "this kernel has no "
 		     "binfmt_misc loaded; load it on the host");
 		return false;
@@ -1120,5 +1129,5 @@ int doctor_run(const struct options *o)
 		       d.counts[LEVEL_PROBLEM] == 1 ? "" : "s", d.counts[LEVEL_WARNING],
 		       d.counts[LEVEL_WARNING] == 1 ? "" : "s");
 	binfmt_close(&d.b);
-	return d.counts[LEVEL_PROBLEM] > 0 ? 1 : 0;
+	return d.counts[LEVEL_PROBLEM] > 0 ? EXIT_SOME_FAILED : EXIT_DONE;
 }

@@ -19,15 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "exit_status.h"
 #include "report.h"
 #include "targets.h"
-
-/* The program's exit statuses (see main.c and the README). */
-enum {
-	EXPORT_DONE = 0,
-	EXPORT_SOME_FAILED = 1,
-	EXPORT_USAGE = 2,
-};
 
 /* A file holds one register string or one template: the interpreter path
  * is the only long part, and the register string already bounds it. */
@@ -113,7 +107,7 @@ static int usage_error(const char *message)
 {
 	report_error("%s", message);
 	fputs("Try 'register --help' for the options.\n", stderr);
-	return EXPORT_USAGE;
+	return EXIT_USAGE;
 }
 
 static void list_targets(char *out, size_t size)
@@ -196,13 +190,13 @@ static int make_folder(const char *dir)
 	for (char *slash = strchr(path + 1, '/'); slash != NULL; slash = strchr(slash + 1, '/')) {
 		*slash = '\0';
 		if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-			report_error("cannot create the folder %s: %s", path, strerror(errno));
+			report_errno(errno, "cannot create the folder %s", path);
 			return -1;
 		}
 		*slash = '/';
 	}
 	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-		report_error("cannot create the folder %s: %s", path, strerror(errno));
+		report_errno(errno, "cannot create the folder %s", path);
 		return -1;
 	}
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -280,8 +274,7 @@ static int export_item(int dirfd, const char *dir, const struct format *f,
 	err = len == 0 || len >= sizeof(content) ? ENAMETOOLONG
 						   : write_file(dirfd, name, content, len);
 	if (err != 0) {
-		report_error("%s: cannot write %s/%s: %s", item->entry_name, dir, name,
-			     strerror(err));
+		report_errno(err, "%s: cannot write %s/%s", item->entry_name, dir, name);
 		return -1;
 	}
 	printf("Setting %s as binfmt interpreter for %s for %s in %s/%s\n", item->interpreter,
@@ -367,11 +360,11 @@ static int export_all(const struct format *f, const char *dir, const struct plan
 	/* Nothing to write (-s naming this machine's own CPU): create nothing. */
 	if (count_to_write(p, only) > 0) {
 		if (make_folder(dir) != 0)
-			return EXPORT_SOME_FAILED;
+			return EXIT_SOME_FAILED;
 		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dirfd < 0) {
-			report_error("cannot open the folder %s: %s", dir, strerror(errno));
-			return EXPORT_SOME_FAILED;
+			report_errno(errno, "cannot open the folder %s", dir);
+			return EXIT_SOME_FAILED;
 		}
 		note_missing_interpreters(p, only);
 	}
@@ -384,7 +377,7 @@ static int export_all(const struct format *f, const char *dir, const struct plan
 	printf("%u written, %u skipped, %u failed\n", t.written, t.skipped, t.failed);
 	if (t.written > 0)
 		note_loading(f, dir);
-	return t.failed > 0 ? EXPORT_SOME_FAILED : EXPORT_DONE;
+	return t.failed > 0 ? EXIT_SOME_FAILED : EXIT_DONE;
 }
 
 int export_run(const struct options *o, const struct plan *p)

@@ -17,11 +17,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "binfmt.h"
-#include "errbuf.h"
+#include "error.h"
 #include "lines.h"
 
 /* The initial namespaces have fixed inode numbers (PROC_USER_INIT_INO and
@@ -137,46 +136,35 @@ pid_t hostns_outer_ancestor(void)
 	return 0;
 }
 
-static bool path_is_binfmt_misc(const char *path)
-{
-	struct statfs sfs;
-
-	return statfs(path, &sfs) == 0 && sfs.f_type == BINFMT_MAGIC_FS;
-}
-
 /* In the other namespace: mount binfmt_misc at PATH unless it is there. */
-static enum hostns_result mount_in(int nsfd, int selffd, const char *path, char *err,
-				   size_t errlen)
+static enum hostns_result mount_in(int nsfd, int selffd, const char *path, struct error *err)
 {
 	enum hostns_result result = HOSTNS_KEPT;
 
 	if (setns(nsfd, CLONE_NEWNS) != 0) {
-		errbuf_set(err, errlen, "cannot enter the host's mount namespace: %s",
-			   strerror(errno));
+		error_set(err, errno, "cannot enter the host's mount namespace");
 		return HOSTNS_FAILED;
 	}
-	if (!path_is_binfmt_misc(path)) {
+	if (!binfmt_mounted_at(path)) {
 		if (mount("binfmt_misc", path, "binfmt_misc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  NULL) == 0) {
 			result = HOSTNS_MOUNTED;
 		} else {
-			errbuf_set(err, errlen, "cannot mount binfmt_misc at %s in the host's "
-				   "mount namespace: %s", path, strerror(errno));
+			error_set(err, errno, "cannot mount binfmt_misc at %s in the host's "
+				  "mount namespace", path);
 			result = HOSTNS_FAILED;
 		}
 	}
 	/* Back home: without this the rest would run in the host's namespace. */
 	if (setns(selffd, CLONE_NEWNS) != 0) {
-		errbuf_set(err, errlen, "cannot return to this container's mount namespace: %s",
-			   strerror(errno));
+		error_set(err, errno, "cannot return to this container's mount namespace");
 		/* Nothing below may run in the wrong namespace. */
 		_exit(3);
 	}
 	return result;
 }
 
-enum hostns_result hostns_keep_host_mount(const char *path, pid_t *via, char *err,
-					  size_t errlen)
+enum hostns_result hostns_keep_host_mount(const char *path, pid_t *via, struct error *err)
 {
 	char nspath[64];
 	pid_t outer = hostns_outer_ancestor();
@@ -190,16 +178,16 @@ enum hostns_result hostns_keep_host_mount(const char *path, pid_t *via, char *er
 	snprintf(nspath, sizeof(nspath), "/proc/%d/ns/mnt", (int)outer);
 	nsfd = openat(AT_FDCWD, nspath, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
-		errbuf_set(err, errlen, "cannot open %s: %s", nspath, strerror(errno));
+		error_set(err, errno, "cannot open %s", nspath);
 		return HOSTNS_FAILED;
 	}
 	selffd = openat(AT_FDCWD, "/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	if (selffd < 0) {
-		errbuf_set(err, errlen, "cannot open /proc/self/ns/mnt: %s", strerror(errno));
+		error_set(err, errno, "cannot open /proc/self/ns/mnt");
 		close(nsfd);
 		return HOSTNS_FAILED;
 	}
-	result = mount_in(nsfd, selffd, path, err, errlen);
+	result = mount_in(nsfd, selffd, path, err);
 	close(selffd);
 	close(nsfd);
 	return result;

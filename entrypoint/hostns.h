@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "error.h"
+
 /* Whether this process is in a user namespace other than the initial one
  * (a rootless container): binfmt_misc mounted there is a private instance. */
 bool hostns_in_user_namespace(void);
@@ -28,14 +30,13 @@ enum hostns_result {
 	HOSTNS_UNREACHABLE,   /* in a container, and the host's namespace is out of reach */
 	HOSTNS_KEPT,          /* the host already had binfmt_misc mounted */
 	HOSTNS_MOUNTED,       /* mounted it there now */
-	HOSTNS_FAILED,        /* reachable, but mounting failed: see ERR */
+	HOSTNS_FAILED,        /* reachable, but mounting failed: ERR says why */
 };
 
 /* Make sure binfmt_misc is mounted at PATH in the host's mount namespace,
  * found through the parent chain (the container engine's shim is this
  * container's parent when it runs with --pid=host); PID 1 is never looked
  * at. *VIA receives the PID of the process whose namespace was used. */
-enum hostns_result hostns_keep_host_mount(const char *path, pid_t *via, char *err,
-					  size_t errlen);
+enum hostns_result hostns_keep_host_mount(const char *path, pid_t *via, struct error *err);
 
 #endif

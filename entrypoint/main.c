@@ -18,6 +18,8 @@
 #include "binfmt.h"
 #include "cli.h"
 #include "doctor.h"
+#include "error.h"
+#include "exit_status.h"
 #include "export.h"
 #include "host.h"
 #include "hostns.h"
@@ -31,13 +33,6 @@
 #ifndef REGISTER_VERSION
 #define REGISTER_VERSION "0.0.0-dev"
 #endif
-
-enum exit_status {
-	EXIT_DONE = 0,
-	EXIT_SOME_FAILED = 1,
-	EXIT_USAGE = 2,
-	EXIT_BINFMT_UNUSABLE = 3,
-};
 
 /* Large: kept out of the stack of a program that may run as PID 1. */
 static struct plan plan;
@@ -75,20 +70,37 @@ static void explain_private_instance(const struct options *o)
 		     o->mount_dir);
 }
 
+/* What to do when binfmt_misc cannot be opened: the remedy depends on
+ * where register runs, which binfmt.c does not know. */
+static const char *open_advice(enum binfmt_open_result r)
+{
+	switch (r) {
+	case BINFMT_OPEN_FOREIGN:
+		return "give --mount the folder where binfmt_misc is mounted";
+	case BINFMT_OPEN_MAY_NOT_MOUNT:
+	case BINFMT_OPEN_READ_ONLY:
+		return "run the container with --privileged, or run register as root on the host";
+	case BINFMT_OPEN_OK:
+	case BINFMT_OPEN_FAILED:
+	case BINFMT_OPEN_NOT_MOUNTED:
+		break;
+	}
+	return NULL;
+}
+
 static int open_binfmt(const struct options *o, struct binfmt *b, bool for_changes)
 {
-	char err[1024];
+	struct error err;
 	bool userns = hostns_in_user_namespace();
+	enum binfmt_open_result r = binfmt_open(b, o->mount_dir, for_changes,
+						!userns || o->private_instance, &err);
 
-	switch (binfmt_open(b, o->mount_dir, for_changes, !userns || o->private_instance,
-			    err, sizeof(err))) {
-	case BINFMT_OPEN_OK:
-		break;
-	case BINFMT_OPEN_NOT_MOUNTED:
+	if (r == BINFMT_OPEN_NOT_MOUNTED) {
 		explain_private_instance(o);
 		return -1;
-	case BINFMT_OPEN_FAILED:
-		report_error("%s", err);
+	}
+	if (r != BINFMT_OPEN_OK) {
+		report_failure(&err, open_advice(r));
 		return -1;
 	}
 	if (b->mounted)
@@ -110,13 +122,14 @@ static size_t entry_count(const struct binfmt *b)
  * the entries will vanish with the container. */
 static void keep_entries_alive(const struct binfmt *b)
 {
-	char err[512] = "";
+	struct error err = { 0 };
+	char line[ERROR_MESSAGE_MAX + 64];
 	pid_t via = 0;
 	bool empty = entry_count(b) == 0;
 
 	if (!b->mounted || hostns_in_user_namespace())
 		return;
-	switch (hostns_keep_host_mount(HOST_BINFMT, &via, err, sizeof(err))) {
+	switch (hostns_keep_host_mount(HOST_BINFMT, &via, &err)) {
 	case HOSTNS_SAME:
 		return;
 	case HOSTNS_KEPT:
@@ -129,7 +142,8 @@ static void keep_entries_alive(const struct binfmt *b)
 			    "this container", HOST_BINFMT, (int)via);
 		return;
 	case HOSTNS_FAILED:
-		report_warning("%s", err);
+		error_format(&err, NULL, line, sizeof(line));
+		report_warning("%s", line);
 		break;
 	case HOSTNS_UNREACHABLE:
 		break;
@@ -164,26 +178,32 @@ static void refuse_native_matches(void)
 	}
 }
 
+static void unknown_host(const struct options *o, const char *host_name)
+{
+	char message[ERROR_MESSAGE_MAX];
+	size_t used = (size_t)snprintf(message, sizeof(message),
+				       "unknown host architecture '%s'%s; known: ", host_name,
+				       o->host_arch != NULL ? " (from HOST_ARCH)" : "");
+
+	for (size_t i = 0; i < target_count && used < sizeof(message); i++)
+		used += (size_t)snprintf(message + used, sizeof(message) - used, "%s%s",
+					 i ? " " : "", targets[i].name);
+	usage_error(message);
+}
+
 static int make_plan(const struct options *o)
 {
 	bool live = o->mode == MODE_REGISTER || o->mode == MODE_INSTALL;
-	char err[1024];
+	struct error err;
 	const char *host_name;
 	const struct target *host = host_detect(o->host_arch, &host_name);
 
 	if (host == NULL) {
-		size_t used = 0;
-		used += (size_t)snprintf(err, sizeof(err),
-					 "unknown host architecture '%s'%s; known: ", host_name,
-					 o->host_arch != NULL ? " (from HOST_ARCH)" : "");
-		for (size_t i = 0; i < target_count && used < sizeof(err); i++)
-			used += (size_t)snprintf(err + used, sizeof(err) - used, "%s%s",
-						 i ? " " : "", targets[i].name);
-		usage_error(err);
+		unknown_host(o, host_name);
 		return -1;
 	}
-	if (plan_build(o, host, &plan, err, sizeof(err)) != 0) {
-		usage_error(err);
+	if (plan_build(o, host, &plan, &err) != 0) {
+		usage_error(err.message);
 		return -1;
 	}
 	if (live) {
@@ -240,53 +260,120 @@ static size_t count_missing(void)
 /* The mount is checked again before each batch of writes. */
 static int recheck(const struct binfmt *b)
 {
-	char err[1024];
+	struct error err;
 
-	if (binfmt_recheck(b, err, sizeof(err)) == 0)
+	if (binfmt_recheck(b, &err) == 0)
 		return 0;
-	report_error("%s", err);
+	report_failure(&err, NULL);
 	return -1;
 }
 
-/* Register (multiarch style) or install/uninstall (tonistiigi style), then,
- * with --watch, keep it so. */
-static int change_entries(const struct options *o)
+/* With F, every target skipped for a missing emulator and nothing else
+ * done means the folder is wrong: a failure, not a quiet success. */
+static void require_some_emulator(const struct options *o, struct apply *a)
 {
-	bool installing = o->mode == MODE_INSTALL;
-	bool registering = !installing || o->install != NULL;
+	const struct tally *t = &a->tally;
+
+	if (t->registered + t->present + t->failed > 0 || count_missing() == 0)
+		return;
+	report_error("no emulator was found in %s: is --qemu-path (or QEMU_BIN_DIR) right?",
+		     o->qemu_path);
+	a->tally.failed++;
+}
+
+static void register_plan(const struct options *o, struct apply *a)
+{
+	apply_plan(a);
+	require_some_emulator(o, a);
+}
+
+static int first_pass_status(const struct apply *a)
+{
+	return a->tally.failed > 0 ? EXIT_SOME_FAILED : EXIT_DONE;
+}
+
+static int close_binfmt(struct binfmt *b, int status)
+{
+	binfmt_close(b);
+	return status;
+}
+
+/* --watch: the first pass's status stands, whatever the watch sees. */
+static void watch_if_asked(const struct options *o, struct apply *a)
+{
+	if (o->watch_seconds > 0)
+		watch_run(a, o->watch_seconds);
+}
+
+static void hold_signals_if_watching(const struct options *o)
+{
+	if (o->watch_seconds > 0)
+		watch_hold_signals();
+}
+
+/* Open binfmt_misc to change it, and keep the host's entries alive. */
+static int open_for_changes(const struct options *o, struct binfmt *b)
+{
+	if (open_binfmt(o, b, true) != 0)
+		return -1;
+	keep_entries_alive(b);
+	return 0;
+}
+
+/* The multiarch / QEMU script style: [--reset] then register the plan. */
+static int register_targets(const struct options *o)
+{
 	struct binfmt b;
-	struct apply a = { .b = &b, .plan = &plan, .keep_different = installing };
+	struct apply a = { .b = &b, .plan = &plan, .replace_different = o->reset };
 	int status;
 
-	if (installing)
-		report_progress_to_stderr();
-	if (open_binfmt(o, &b, true) != 0)
+	hold_signals_if_watching(o);
+	if (open_for_changes(o, &b) != 0)
 		return EXIT_BINFMT_UNUSABLE;
-	keep_entries_alive(&b);
-	if (registering)
-		explain_flags();
-	if (recheck(&b) != 0 || (o->reset && apply_reset(&a) != 0) ||
-	    (o->uninstall != NULL && apply_uninstall(&a, o->uninstall) != 0) ||
-	    recheck(&b) != 0) {
-		binfmt_close(&b);
-		return EXIT_BINFMT_UNUSABLE;
-	}
-	if (registering)
-		apply_plan(&a);
-	if (registering && a.tally.registered + a.tally.present + a.tally.failed == 0 &&
-	    count_missing() > 0) {
-		report_error("no emulator was found in %s: is --qemu-path (or QEMU_BIN_DIR) "
-			     "right?", o->qemu_path);
-		a.tally.failed++;
-	}
+	explain_flags();
+	if (recheck(&b) != 0)
+		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
+	if (o->reset && apply_reset(&a) != 0)
+		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
+	if (recheck(&b) != 0)
+		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
+	register_plan(o, &a);
 	report_summary(&a.tally);
-	if (installing && status_json(&b) != 0)
-		report_error("cannot read %s: %s", b.path, strerror(errno));
-	status = a.tally.failed > 0 ? EXIT_SOME_FAILED : EXIT_DONE;
-	if (o->watch_seconds > 0)
-		status = watch_run(&b, &plan, o->watch_seconds);
-	binfmt_close(&b);
-	return status;
+	status = first_pass_status(&a);
+	watch_if_asked(o, &a);
+	return close_binfmt(&b, status);
+}
+
+/* The tonistiigi/binfmt style: [--uninstall LIST] then [--install LIST],
+ * progress on stderr and the JSON status on stdout. */
+static int install_targets(const struct options *o)
+{
+	struct binfmt b;
+	struct apply a = { .b = &b, .plan = &plan, .keep_different = true };
+	int status;
+	int r;
+
+	hold_signals_if_watching(o);
+	report_progress_to_stderr();
+	if (open_for_changes(o, &b) != 0)
+		return EXIT_BINFMT_UNUSABLE;
+	if (o->install != NULL)
+		explain_flags();
+	if (recheck(&b) != 0)
+		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
+	if (o->uninstall != NULL && apply_uninstall(&a, o->uninstall) != 0)
+		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
+	if (recheck(&b) != 0)
+		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
+	if (o->install != NULL)
+		register_plan(o, &a);
+	report_summary(&a.tally);
+	r = status_json(&b);
+	if (r != 0)
+		report_errno(r, "cannot read %s", b.path);
+	status = first_pass_status(&a);
+	watch_if_asked(o, &a);
+	return close_binfmt(&b, status);
 }
 
 static int show_status(const struct options *o)
@@ -298,7 +385,7 @@ static int show_status(const struct options *o)
 		return EXIT_BINFMT_UNUSABLE;
 	r = o->mode == MODE_STATUS_TABLE ? status_table(&b, o->json) : status_json(&b);
 	if (r != 0)
-		report_error("cannot read %s: %s", o->mount_dir, strerror(errno));
+		report_errno(r, "cannot read %s", o->mount_dir);
 	binfmt_close(&b);
 	return r != 0 ? EXIT_BINFMT_UNUSABLE : EXIT_DONE;
 }
@@ -318,10 +405,10 @@ int main(int argc, char *argv[])
 		.host_arch = getenv("HOST_ARCH"),
 	};
 	struct options o;
-	char err[1024];
+	struct error err;
 
-	if (cli_parse(argc, argv, &env, &o, err, sizeof(err)) != 0) {
-		usage_error(err);
+	if (cli_parse(argc, argv, &env, &o, &err) != 0) {
+		usage_error(err.message);
 		return EXIT_USAGE;
 	}
 	if (o.help) {
@@ -345,8 +432,9 @@ int main(int argc, char *argv[])
 	case MODE_DOCTOR:
 		return doctor_run(&o);
 	case MODE_REGISTER:
+		return register_targets(&o);
 	case MODE_INSTALL:
-		break;
+		return install_targets(&o);
 	}
-	return change_entries(&o);
+	return EXIT_USAGE;
 }

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "errbuf.h"
+#include "error.h"
 #include "words.h"
 
 static void set_why(struct plan_item *item, enum plan_action action, const char *fmt, ...)
@@ -37,14 +37,14 @@ static void list_target_names(char *out, size_t size)
 	}
 }
 
-static int mark(struct plan *p, const char *name, const char *where, char *err, size_t errlen)
+static int mark(struct plan *p, const char *name, const char *where, struct error *err)
 {
 	const struct target *t = target_lookup(name);
 
 	if (t == NULL) {
 		char known[512];
 		list_target_names(known, sizeof(known));
-		return errbuf_set(err, errlen, "unknown target '%s'%s; known targets: %s (or "
+		return error_set(err, 0, "unknown target '%s'%s; known targets: %s (or "
 				  "architecture names such as arm64, 386, loong64, or platforms "
 				  "such as linux/arm/v7)", name, where, known);
 	}
@@ -53,8 +53,7 @@ static int mark(struct plan *p, const char *name, const char *where, char *err, 
 }
 
 /* --install LIST: comma-separated names, or "all" for the default set. */
-static int mark_install_list(const char *list, struct plan *p, bool *all, char *err,
-			     size_t errlen)
+static int mark_install_list(const char *list, struct plan *p, bool *all, struct error *err)
 {
 	const char *cursor = list;
 	char name[64];
@@ -62,11 +61,11 @@ static int mark_install_list(const char *list, struct plan *p, bool *all, char *
 
 	while ((r = words_next(&cursor, name, sizeof(name))) != 0) {
 		if (r < 0)
-			return errbuf_set(err, errlen, "--install: '%s' holds an empty or overlong "
+			return error_set(err, 0, "--install: '%s' holds an empty or overlong "
 					  "name", list);
 		if (strcmp(name, "all") == 0)
 			*all = true;
-		else if (mark(p, name, " in --install", err, errlen) != 0)
+		else if (mark(p, name, " in --install", err) != 0)
 			return -1;
 	}
 	return 0;
@@ -75,14 +74,14 @@ static int mark_install_list(const char *list, struct plan *p, bool *all, char *
 /* Which targets the user chose: by name on the line or in --install.
  * *ANY_NAMED tells whether the choice is limited to the named ones. */
 static int mark_named(const struct options *o, struct plan *p, bool *any_named,
-		      char *err, size_t errlen)
+		      struct error *err)
 {
 	bool all = false;
 
 	for (size_t i = 0; i < o->named_count; i++)
-		if (mark(p, o->named[i], "", err, errlen) != 0)
+		if (mark(p, o->named[i], "", err) != 0)
 			return -1;
-	if (o->install != NULL && mark_install_list(o->install, p, &all, err, errlen) != 0)
+	if (o->install != NULL && mark_install_list(o->install, p, &all, err) != 0)
 		return -1;
 	/* --uninstall alone registers nothing. */
 	*any_named = o->named_count > 0 || (o->install != NULL && !all) ||
@@ -160,7 +159,7 @@ static unsigned choose_flags(const struct options *o)
 }
 
 int plan_build(const struct options *o, const struct target *host, struct plan *p,
-	       char *err, size_t errlen)
+	       struct error *err)
 {
 	bool any_named = false;
 
@@ -170,7 +169,7 @@ int plan_build(const struct options *o, const struct target *host, struct plan *
 	p->flags = choose_flags(o);
 	for (size_t i = 0; i < p->count; i++)
 		p->items[i].target = &targets[i];
-	if (mark_named(o, p, &any_named, err, errlen) != 0)
+	if (mark_named(o, p, &any_named, err) != 0)
 		return -1;
 	for (size_t i = 0; i < p->count; i++) {
 		struct plan_item *item = &p->items[i];
@@ -183,12 +182,11 @@ int plan_build(const struct options *o, const struct target *host, struct plan *
 			     o->qemu_path[strlen(o->qemu_path) - 1] == '/' ? "" : "/",
 			     t->interpreter, o->qemu_suffix);
 		if (n < 0 || (size_t)n >= sizeof(item->interpreter))
-			return errbuf_set(err, errlen, "the interpreter path for %s is too long",
+			return error_set(err, 0, "the interpreter path for %s is too long",
 				    t->name);
 		decide(o, host, item, any_named);
 		if (build_line(item, p->flags) != 0)
-			return errbuf_set(err, errlen,
-				    "the register string for %s would be longer than the "
+			return error_set(err, 0, "the register string for %s would be longer than the "
 				    "kernel's limit of %d bytes; use a shorter --qemu-path",
 				    t->name, BINFMT_REGISTER_MAX);
 	}

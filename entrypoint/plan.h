@@ -8,6 +8,7 @@
 
 #include "binfmt.h"
 #include "cli.h"
+#include "error.h"
 #include "targets.h"
 
 enum plan_action {
@@ -42,7 +43,7 @@ struct plan {
 /* Decide, from the options and the host, what each target gets, and build
  * its register string. Returns 0, or -1 with a usage error in ERR. */
 int plan_build(const struct options *o, const struct target *host, struct plan *p,
-	       char *err, size_t errlen);
+	       struct error *err);
 
 /* With F the kernel opens the interpreter at registration: look at each one
  * now. A missing one skips its target (an image may ship only some); for a

@@ -43,6 +43,25 @@ void report_note(const char *fmt, ...)
 	va_end(ap);
 }
 
+void report_failure(const struct error *e, const char *advice)
+{
+	char line[2 * ERROR_MESSAGE_MAX];
+
+	error_format(e, advice, line, sizeof(line));
+	report_error("%s", line);
+}
+
+void report_errno(int errnum, const char *fmt, ...)
+{
+	struct error e = { .errnum = errnum };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	report_failure(&e, NULL);
+}
+
 static FILE *progress;
 
 void report_progress_to_stderr(void)

@@ -3,6 +3,7 @@
 #define QUS_REPORT_H
 
 #include "binfmt.h"
+#include "error.h"
 #include "plan.h"
 
 struct tally {
@@ -19,6 +20,11 @@ void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void report_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "register: note: MESSAGE" on stderr. */
 void report_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "register: " and E as error_format writes it (with ADVICE, or NULL). */
+void report_failure(const struct error *e, const char *advice);
+/* The same for a message and the errno that says why: "register: MESSAGE: STRERROR". */
+void report_errno(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Progress lines go to stdout, or to stderr when stdout carries a document
  * (--install prints JSON there). */

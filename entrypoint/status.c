@@ -58,9 +58,10 @@ int status_json(const struct binfmt *b)
 	const char *enabled[BINFMT_LIST_MAX];
 	size_t n_supported = supported_platforms(supported, 64);
 	size_t n_enabled = 0;
+	int r = binfmt_list(b, &names);
 
-	if (binfmt_list(b, &names) != 0)
-		return -1;
+	if (r != 0)
+		return r;
 	for (size_t i = 0; i < names.count; i++) {
 		struct binfmt_entry e;
 		if (binfmt_read(b, names.names[i], &e) == 0 && e.enabled)
@@ -118,9 +119,10 @@ int status_table(const struct binfmt *b, bool json)
 {
 	struct binfmt_names names;
 	bool first = true;
+	int r = binfmt_list(b, &names);
 
-	if (binfmt_list(b, &names) != 0)
-		return -1;
+	if (r != 0)
+		return r;
 	if (json)
 		printf("[");
 	else
@@ -128,11 +130,11 @@ int status_table(const struct binfmt *b, bool json)
 		       "PROBE", "INTERPRETER");
 	for (size_t i = 0; i < names.count; i++) {
 		struct binfmt_entry e;
-		int r = binfmt_read(b, names.names[i], &e);
+		int unread = binfmt_read(b, names.names[i], &e);
 
-		if (r != 0) {
+		if (unread != 0) {
 			if (!json)
-				printf("%-18s (cannot read: %s)\n", names.names[i], strerror(r));
+				printf("%-18s (cannot read: %s)\n", names.names[i], strerror(unread));
 			continue;
 		}
 		table_row(names.names[i], &e, json, first);

@@ -9,11 +9,11 @@
 
 /* {"supported": [platforms], "emulators": [enabled entries]} on stdout:
  * the native platforms plus each platform whose probe ran through the
- * kernel. Returns 0, or -1 when the entries cannot be read. */
+ * kernel. Returns 0, or the errno when the entries cannot be listed. */
 int status_json(const struct binfmt *b);
 
 /* One line per entry: name, target, interpreter, flags, state, probe. With
- * JSON, the same as one JSON array. Returns 0 or -1. */
+ * JSON, the same as one JSON array. Returns 0 or errno. */
 int status_table(const struct binfmt *b, bool json);
 
 #endif

@@ -84,3 +84,61 @@ flags_are() {
 	assert_failure 2
 	assert_line "register: --dry-run does not go with --watch"
 }
+
+# Start register --watch 1 ARGS... in the instance (nsenter itself, so that
+# $WATCH_PID is register) and wait for its first pass to end.
+start_watch() {
+	nsenter --target "$INSTANCE_PID" --user --mount -- \
+		"$REGISTER" --watch 1 "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	WATCH_PID=$!
+	eventually 10 grep -q 'watch: checking' "$BATS_TEST_TMPDIR/out"
+}
+
+# End the watch with SIGTERM; its exit status in $WATCH_STATUS.
+stop_watch() {
+	WATCH_STATUS=0
+	kill -TERM "$WATCH_PID"
+	wait "$WATCH_PID" || WATCH_STATUS=$?
+	WATCH_PID=
+}
+
+# issue 11, item 7
+@test "--watch never replaces an entry --install kept: it repairs only what the first pass put in place" {
+	local other
+	other=$("$REGISTER" --dry-run -p no -Q /elsewhere riscv64)
+	raw_register "$other"
+	start_watch --install aarch64,riscv64 -Q "$FAKE"
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line --partial "register: note: qemu-riscv64: already registered differently (interpreter /elsewhere/qemu-riscv64-static"
+	# Its own entry vanishes: put back. The kept one stays as it was, pass after pass.
+	in_instance sh -c 'echo -1 > "$1/qemu-aarch64"' sh "$BINFMT"
+	eventually 3 has_entry qemu-aarch64
+	sleep 2.5
+	assert_equal "$(entry_field qemu-riscv64 interpreter)" /elsewhere/qemu-riscv64-static
+	assert_equal "$(entry_field qemu-riscv64 flags:)" ""
+	stop_watch
+	assert_equal "$WATCH_STATUS" 0
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line "register: note: watch: re-created qemu-aarch64 (it had vanished)"
+	refute_output --partial "re-created qemu-riscv64"
+}
+
+# issue 11, item 7
+@test "--watch never replaces an entry registration refused, and a failed first pass keeps its exit status" {
+	local other
+	other=$("$REGISTER" --dry-run -p no -Q /elsewhere riscv64)
+	raw_register "$other"
+	start_watch -p yes -Q "$FAKE" aarch64 riscv64
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line "register: qemu-riscv64: a different entry is already registered (interpreter /elsewhere/qemu-riscv64-static, flags: ); run with --reset to replace it"
+	assert_line "1 registered, 0 already present, 0 removed, 32 skipped, 1 failed"
+	sleep 2.5
+	assert_equal "$(entry_field qemu-riscv64 interpreter)" /elsewhere/qemu-riscv64-static
+	assert_equal "$(entry_field qemu-aarch64 flags:)" F
+	stop_watch
+	# The first pass failed: so does the run, however the watch ended.
+	assert_equal "$WATCH_STATUS" 1
+	run cat "$BATS_TEST_TMPDIR/out"
+	refute_output --partial "re-created qemu-riscv64"
+	assert_line "register: note: watch: stopped by SIGTERM; the entries stay registered"
+}

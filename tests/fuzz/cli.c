@@ -40,14 +40,16 @@ static void check_line(const struct plan_item *item)
 
 static void check_plan(const struct options *o)
 {
-	char err[1024];
+	struct error err;
 	const char *host_name = NULL;
 	const struct target *host = host_detect(o->host_arch, &host_name);
 
 	if (host == NULL)
 		return;
-	if (plan_build(o, host, &plan, err, sizeof(err)) != 0) {
-		if (strlen(err) >= sizeof(err) || err[0] == '\0')
+	err.message[0] = '\0';
+	if (plan_build(o, host, &plan, &err) != 0) {
+		if (strnlen(err.message, sizeof(err.message)) >= sizeof(err.message) ||
+		    err.message[0] == '\0')
 			abort();
 		return;
 	}
@@ -80,13 +82,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_args a;
 	struct options o;
-	char err[1024];
+	struct error err;
 
 	if (fuzz_args_split(&a, data, size) != 0)
 		return 0;
-	err[0] = '\0';
-	if (cli_parse(a.argc, a.argv, &a.env, &o, err, sizeof(err)) != 0) {
-		if (err[0] == '\0' || strlen(err) >= sizeof(err))
+	err.message[0] = '\0';
+	if (cli_parse(a.argc, a.argv, &a.env, &o, &err) != 0) {
+		if (err.message[0] == '\0' ||
+		    strnlen(err.message, sizeof(err.message)) >= sizeof(err.message))
 			abort();
 	} else {
 		check_options(&o, a.argc, (const char *const *)a.argv);

@@ -114,11 +114,11 @@ static void check_and_clean(bool debian)
 
 static void run_export(struct options *o)
 {
-	char err[1024];
+	struct error err;
 	const char *host_name = NULL;
 	const struct target *host = host_detect(o->host_arch, &host_name);
 
-	if (host == NULL || plan_build(o, host, &plan, err, sizeof(err)) != 0)
+	if (host == NULL || plan_build(o, host, &plan, &err) != 0)
 		return;
 	plan_check_interpreters(&plan, false);
 	o->exportdir = folder;
@@ -130,12 +130,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_args a;
 	struct options o;
-	char err[1024];
+	struct error err;
 
 	if (fuzz_args_split(&a, data, size) != 0)
 		return 0;
 	make_folder();
-	if (cli_parse(a.argc, a.argv, &a.env, &o, err, sizeof(err)) == 0 && o.mode == MODE_EXPORT)
+	if (cli_parse(a.argc, a.argv, &a.env, &o, &err) == 0 && o.mode == MODE_EXPORT)
 		run_export(&o);
 	free(a.copy);
 	return 0;
