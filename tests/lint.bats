@@ -39,7 +39,7 @@ GENERATED=("$BUILD/probes.c")
 	while IFS= read -r f; do
 		head -n1 "$f" | grep -qE '^#!.*(bash|/sh|bats)' && files+=("$f")
 	done < <(git ls-files --cached --others --exclude-standard)
-	files+=(tests/helpers/*.bash)
+	files+=(tests/helpers/*.bash scripts/lib.sh bench/lib.sh)
 	[ ${#files[@]} -gt 10 ]
 	run shellcheck -x "${files[@]}"
 	assert_success
