@@ -3,7 +3,11 @@
 #   make          build build/register (static, musl)
 #   make run      install what is missing, build the image, run it on this
 #                 host (--privileged --pid=host ... --reset -p yes), show the result
-#   make test     install test dependencies and run every suite
+#   make test     install test dependencies, run the unit tests (make check),
+#                 then build what the suites need and run every suite
+#   make check    the unit tests alone (tests/unit/*.c, mk/unit.mk): seconds,
+#                 unprivileged, no image, no network
+#   make test-suites  the bats suites alone (SUITES=... picks them)
 #   make lint     cppcheck, clang-tidy and shellcheck
 #   make image    the images for this machine's platform (podman, or docker)
 #   make image-all   multi-platform indexes (amd64 arm64 ppc64le s390x riscv64 arm/v7 386)
@@ -39,7 +43,7 @@ TEST_PREREQS :=
 .DEFAULT_GOAL := all
 -include mk/*.mk
 
-.PHONY: all qemu fixtures cross image image-all image-oci run run-host test test-e2e test-deps deps lint clean
+.PHONY: all qemu fixtures cross image image-all image-oci run run-host test test-suites test-e2e test-deps deps lint clean
 
 all: $(BUILD)/register
 
@@ -86,7 +90,13 @@ run-host: deps all qemu
 	$(BUILD)/register --reset -p yes -Q $(QEMU_BIN)
 	$(BUILD)/register
 
-test: test-deps all qemu fixtures $(HELPERS) image $(TEST_PREREQS)
+# The unit tests first: a wrong function fails in seconds, before images,
+# fuzzers and bench tools are built. Two steps, in this order even with -j.
+test: test-deps
+	$(MAKE) --no-print-directory check
+	$(MAKE) --no-print-directory test-suites
+
+test-suites: all qemu fixtures $(HELPERS) image $(TEST_PREREQS)
 	$(BATS) --formatter tap --print-output-on-failure $(SUITES)
 
 # The end-to-end suites alone: they use this machine's real binfmt_misc.

@@ -4,8 +4,9 @@
 #   make fuzz           each harness for FUZZ_TIME seconds (default 600)
 #   make fuzz-short     tests/fuzz.bats: each harness 60 s, no crash, leak or UB
 #   make sanitize       build/sanitize/register: ASan + UBSan, glibc, dynamic
-#   make test-sanitize  the whole bats suite against build/sanitize/register
-#                       (same as `make test SANITIZE=1`)
+#   make test-sanitize  the unit tests (mk/unit.mk) and the whole bats suite
+#                       against ASan + UBSan builds: build/sanitize/unit/ and
+#                       build/sanitize/register (same as `make test SANITIZE=1`)
 #   make valgrind-build build/valgrind/register: glibc, dynamic, -g (valgrind
 #                       cannot follow malloc in a static musl program)
 #   make exitcheck      build/exitcheck/register: the product build plus a

@@ -18,16 +18,21 @@ GENERATED=("$BUILD/probes.c")
 	done
 }
 
-@test "cppcheck finds nothing in the entrypoint and the test helpers" {
+# The unit tests read their ELF facts from a path mk/unit.mk gives them.
+UNIT_DEFINES=(-DELF_MACHINES='"tests/data/elf-machines.tsv"')
+
+@test "cppcheck finds nothing in the entrypoint, the test helpers and the unit tests" {
 	run cppcheck --enable=warning,style,performance,portability --error-exitcode=1 \
-		--inline-suppr -q --std=c11 -D_GNU_SOURCE "$REPO/entrypoint" "$REPO"/tests/helpers/*.c
+		--inline-suppr -q --std=c11 -D_GNU_SOURCE "${UNIT_DEFINES[@]}" "$REPO/entrypoint" \
+		"$REPO"/tests/helpers/*.c "$REPO/tests/unit"
 	assert_success
 	assert_output ""
 }
 
 @test "clang-tidy finds nothing with the project's check set" {
 	cd "$REPO"
-	run clang-tidy --quiet "${C_SOURCES[@]}" tests/helpers/*.c -- -std=c11 -D_GNU_SOURCE
+	run clang-tidy --quiet "${C_SOURCES[@]}" tests/helpers/*.c tests/unit/*.c -- -std=c11 \
+		-D_GNU_SOURCE "${UNIT_DEFINES[@]}"
 	assert_success
 	refute_output --partial "warning:"
 	refute_output --partial "error:"
