@@ -7,12 +7,13 @@
 #include <string.h>
 
 #include "../../entrypoint/cli.h"
+#include "../../entrypoint/error.h"
 #include "tap.h"
 
 static const struct environment no_env = { NULL, NULL, NULL };
 
 static struct options o;
-static char err[512];
+static struct error err;
 
 /* cli_parse of "register ARGS..." (a NULL-terminated list), environment ENV. */
 static int parse_env(const struct environment *env, const char *const *args)
@@ -24,8 +25,8 @@ static int parse_env(const struct environment *env, const char *const *args)
 	while (*args != NULL && argc < (int)ARRAY_LEN(argv) - 1)
 		argv[argc++] = (char *)*args++;
 	argv[argc] = NULL;
-	err[0] = '\0';
-	return cli_parse(argc, argv, env, &o, err, sizeof(err));
+	err.message[0] = '\0';
+	return cli_parse(argc, argv, env, &o, &err);
 }
 
 #define PARSE(...) parse_env(&no_env, (const char *const[]){ __VA_ARGS__, NULL })
@@ -177,7 +178,7 @@ static void expect_error(int result, const char *message)
 {
 	if (!is_int(result, -1, "usage error: %s", message))
 		return;
-	is_str(err, message, "the message is exact");
+	is_str(err.message, message, "the message is exact");
 }
 
 static void arguments(void)

@@ -9,6 +9,7 @@
 
 #include "../../entrypoint/binfmt.h"
 #include "../../entrypoint/cli.h"
+#include "../../entrypoint/error.h"
 #include "../../entrypoint/plan.h"
 #include "../../entrypoint/targets.h"
 #include "tap.h"
@@ -17,7 +18,7 @@ static const struct environment no_env = { NULL, NULL, NULL };
 
 static struct options o;
 static struct plan p;
-static char err[4096];
+static struct error err;
 
 /* plan_build for "register ARGS..." (NULL-terminated) on HOST. */
 static int build_on(const char *host, const char *const *args)
@@ -29,12 +30,12 @@ static int build_on(const char *host, const char *const *args)
 	while (*args != NULL && argc < (int)ARRAY_LEN(argv) - 1)
 		argv[argc++] = (char *)*args++;
 	argv[argc] = NULL;
-	err[0] = '\0';
-	if (cli_parse(argc, argv, &no_env, &o, err, sizeof(err)) != 0) {
-		diag("cli_parse refused the line: %s", err);
+	err.message[0] = '\0';
+	if (cli_parse(argc, argv, &no_env, &o, &err) != 0) {
+		diag("cli_parse refused the line: %s", err.message);
 		return -2;
 	}
-	return plan_build(&o, target_by_name(host), &p, err, sizeof(err));
+	return plan_build(&o, target_by_name(host), &p, &err);
 }
 
 #define BUILD(...) build_on("x86_64", (const char *const[]){ __VA_ARGS__, NULL })
@@ -135,8 +136,8 @@ static void paths(void)
 	is_str(item("s390x")->interpreter, "/usr/bin/qemu-s390x-v10.0", "appends the suffix");
 	ok(strstr(item("s390x")->line, ":/usr/bin/qemu-s390x-v10.0:") != NULL,
 	   "and the register string holds that path");
-	is_int(cli_parse(2, argv, &env, &o, err, sizeof(err)), 0, "QEMU_BIN_DIR, QEMU_SUFFIX parse");
-	is_int(plan_build(&o, target_by_name("x86_64"), &p, err, sizeof(err)), 0, "and plan");
+	is_int(cli_parse(2, argv, &env, &o, &err), 0, "QEMU_BIN_DIR, QEMU_SUFFIX parse");
+	is_int(plan_build(&o, target_by_name("x86_64"), &p, &err), 0, "and plan");
 	is_str(item("aarch64")->interpreter, "/opt/qemu/qemu-aarch64.v10", "from the environment");
 }
 
@@ -200,16 +201,16 @@ static void name_errors(void)
 
 	is_int(BUILD("aarch65"), -1, "an unknown TARGET is a usage error");
 	snprintf(want, sizeof(want), "unknown target 'aarch65'; %s", known);
-	is_str(err, want, "naming every known target");
+	is_str(err.message, want, "naming every known target");
 	is_int(BUILD("--install", "arm64,sparc99"), -1, "an unknown name in --install");
 	snprintf(want, sizeof(want), "unknown target 'sparc99' in --install; %s", known);
-	is_str(err, want, "says where it was");
+	is_str(err.message, want, "says where it was");
 	is_int(BUILD("--install", "arm64,,riscv64"), -1, "an empty name in --install");
-	is_str(err, "--install: 'arm64,,riscv64' holds an empty or overlong name", "its message");
+	is_str(err.message, "--install: 'arm64,,riscv64' holds an empty or overlong name", "its message");
 	is_int(BUILD("--install", "arm64,"), 0, "a trailing comma in --install ends the list");
 	is_int(BUILD("--install", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
 	       -1, "a name of 65 bytes in --install");
-	is_str(err, "--install: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' "
+	is_str(err.message, "--install: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' "
 	       "holds an empty or overlong name", "is overlong");
 }
 
@@ -242,11 +243,11 @@ static void length_limit(void)
 	is_int(item("mipsn32el")->line_len, BINFMT_REGISTER_MAX,
 	       "mipsn32el's string is then exactly %d bytes", BINFMT_REGISTER_MAX);
 	is_int(BUILD("--dry-run", "-Q", folder(fits + 1)), -1, "one byte more is refused");
-	is_str(err, "the register string for mipsn32el would be longer than the kernel's limit "
+	is_str(err.message, "the register string for mipsn32el would be longer than the kernel's limit "
 	       "of 1920 bytes; use a shorter --qemu-path", "naming the target and the limit");
 	is_int(BUILD("--dry-run", "-Q", folder(BINFMT_REGISTER_MAX + 1)), -1,
 	       "a folder longer than any register string");
-	is_str(err, "the interpreter path for i386 is too long", "is refused at the first target");
+	is_str(err.message, "the interpreter path for i386 is too long", "is refused at the first target");
 }
 
 /* What the kernel prints for the entry of plan item IT, made by hand. */
