@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "binfmt.h"
+#include "elf.h"
 #include "exit_status.h"
 #include "host.h"
 #include "hostns.h"
@@ -163,18 +164,6 @@ static bool entries_overlap(const struct binfmt_entry *a, const struct binfmt_en
 			return false;
 	}
 	return true;
-}
-
-static size_t read_head(const char *path, unsigned char *head)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, head, ELF_HEAD_MAX);
-	close(fd);
-	return n > 0 ? (size_t)n : 0;
 }
 
 static bool exists_at(const char *root, const char *path, int mode)
@@ -470,7 +459,7 @@ static int run_probes(const struct item *it, char *ran, size_t len, const char *
 static bool check_loop(const struct item *it)
 {
 	unsigned char head[ELF_HEAD_MAX];
-	size_t n = read_head(it->e.interpreter, head);
+	size_t n = elf_read_head_at(it->e.interpreter, head);
 	const char *fix = echo_fix("-1", it->name);
 
 	if (entry_matches(&it->e, d.self, d.self_len)) {
@@ -754,67 +743,6 @@ static bool (*const machine_checks[])(void) = {
 
 /* ----- --doctor PROGRAM ----- */
 
-struct elf {
-	unsigned bits;           /* 32 or 64 */
-	bool big;                /* big-endian */
-	unsigned machine;        /* e_machine */
-	char interp[PATH_MAX];   /* PT_INTERP: the dynamic loader; "" when static */
-};
-
-static unsigned long long field(const unsigned char *p, unsigned size, bool big)
-{
-	unsigned long long v = 0;
-
-	for (unsigned i = 0; i < size; i++)
-		v = v << 8 | p[big ? i : size - 1 - i];
-	return v;
-}
-
-/* From the program header at OFFSET: true when it is PT_INTERP, read into
- * X->interp, or when there is nothing more to read. */
-static bool read_interp(int fd, off_t offset, struct elf *x)
-{
-	bool w = x->bits == 64;
-	unsigned char ph[56];
-	unsigned long long off;
-	unsigned long long len;
-	ssize_t got;
-
-	if (pread(fd, ph, w ? 56 : 32, offset) != (w ? 56 : 32))
-		return true;
-	if (field(ph, 4, x->big) != 3)  /* PT_INTERP */
-		return false;
-	off = field(ph + (w ? 8 : 4), w ? 8 : 4, x->big);
-	len = field(ph + (w ? 32 : 16), w ? 8 : 4, x->big);
-	got = len < sizeof(x->interp) ? pread(fd, x->interp, len, (off_t)off) : -1;
-	x->interp[got > 0 ? (size_t)got : 0] = '\0';
-	return true;
-}
-
-/* The ELF header's facts, and PT_INTERP from the program headers. */
-static bool read_elf(int fd, const unsigned char *h, size_t n, struct elf *x)
-{
-	bool w;
-	unsigned long long phoff;
-	unsigned long long size;
-	unsigned long long count;
-
-	if (n < 64 || memcmp(h, "\177ELF", 4) != 0 || (h[4] != 1 && h[4] != 2))
-		return false;
-	w = h[4] == 2;
-	x->bits = w ? 64 : 32;
-	x->big = h[5] == 2;
-	x->machine = (unsigned)field(h + 18, 2, x->big);
-	x->interp[0] = '\0';
-	phoff = field(h + (w ? 32 : 28), w ? 8 : 4, x->big);
-	size = field(h + (w ? 54 : 42), 2, x->big);
-	count = field(h + (w ? 56 : 44), 2, x->big);
-	for (unsigned long long i = 0; i < count && i < 256 && size >= (w ? 56 : 32); i++)
-		if (read_interp(fd, (off_t)(phoff + i * size), x))
-			break;
-	return true;
-}
-
 /* The entry the kernel hands HEAD to (the newest enabled one that matches);
  * *DISABLED gets a disabled one that matches, when no enabled one does. */
 static const struct item *taker(const unsigned char *head, size_t n, const struct item **disabled)
@@ -948,7 +876,7 @@ static bool run_program(const char *path, struct run *r)
 
 /* Why the exec failed, in the user's words, and the fix. */
 static void explain_exec(const char *path, const struct run *r, const struct item *it,
-			 const struct elf *x, const char *install_fix)
+			 const struct elf_info *x, const char *install_fix)
 {
 	const char *why = strerror(r->exec_errno);
 
@@ -978,7 +906,7 @@ static void explain_exec(const char *path, const struct run *r, const struct ite
 }
 
 static void report_run(const char *path, const struct run *r, const struct item *it,
-		       const struct elf *x)
+		       const struct elf_info *x)
 {
 	char via[NAME_MAX + 16] = "";
 	int st = r->status;
@@ -1033,14 +961,13 @@ static void check_program(const char *path)
 	char fix[FIX_MAX];
 	char arch[32];
 	char args[64];
-	struct elf x;
+	struct elf_info x;
 	struct run r;
 	const struct target *t = NULL;
 	const struct item *off;
 	const struct item *it;
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	ssize_t got;
 	size_t n;
 	bool elf;
 
@@ -1051,9 +978,8 @@ static void check_program(const char *path)
 			close(fd);
 		return;
 	}
-	got = read(fd, head, sizeof(head));
-	n = got > 0 ? (size_t)got : 0;
-	elf = read_elf(fd, head, n, &x);
+	n = elf_read_head(fd, head);
+	elf = elf_parse(fd, head, n, &x);
 	close(fd);
 	for (size_t i = 0; elf && i < target_count && t == NULL; i++)
 		if (target_matches(&targets[i], head, n))
@@ -1113,7 +1039,7 @@ int doctor_run(const struct options *o)
 	if (d.outer > 0 && !d.userns)
 		snprintf(d.root, sizeof(d.root), "/proc/%d/root", (int)d.outer);
 	d.run = in_container() ? "docker run --rm --privileged --pid=host IMAGE" : "register";
-	d.self_len = read_head("/proc/self/exe", d.self);
+	d.self_len = elf_read_head_at("/proc/self/exe", d.self);
 	here = read_mounts(0, 0);
 	for (size_t i = 0; i < sizeof(machine_checks) / sizeof(machine_checks[0]); i++)
 		if (!machine_checks[i]())

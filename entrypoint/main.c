@@ -8,16 +8,15 @@
  * and tell what happened, entry by entry and in one summary line.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "apply.h"
 #include "binfmt.h"
 #include "cli.h"
 #include "doctor.h"
+#include "elf.h"
 #include "error.h"
 #include "exit_status.h"
 #include "export.h"
@@ -167,15 +166,11 @@ static void usage_error(const char *message)
  * every entry against this very program and against its own interpreter. */
 static void refuse_native_matches(void)
 {
-	int fd = openat(AT_FDCWD, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	unsigned char head[ELF_HEAD_MAX];
+	size_t n = elf_read_head_at("/proc/self/exe", head);
 
-	if (fd >= 0) {
-		unsigned char head[ELF_HEAD_MAX];
-		ssize_t n = read(fd, head, sizeof(head));
-		close(fd);
-		if (n > 0)
-			plan_refuse_native(&plan, head, (size_t)n, "this program");
-	}
+	if (n > 0)
+		plan_refuse_native(&plan, head, n, "this program");
 }
 
 static void unknown_host(const struct options *o, const char *host_name)

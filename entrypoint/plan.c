@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elf.h"
 #include "error.h"
 #include "words.h"
 
@@ -201,7 +202,7 @@ static void check_interpreter(struct plan_item *item, unsigned flags, bool refus
 	bool fixed = flags & BINFMT_FLAG_F;
 	unsigned char head[ELF_HEAD_MAX];
 	struct stat st;
-	ssize_t n;
+	size_t n;
 	int fd = openat(AT_FDCWD, item->interpreter, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
@@ -225,8 +226,8 @@ static void check_interpreter(struct plan_item *item, unsigned flags, bool refus
 	else if (fixed && !(st.st_mode & 0111))
 		set_why(item, PLAN_FAIL_INTERPRETER, "interpreter %s is not executable",
 			item->interpreter);
-	else if (refuse_loops && (n = read(fd, head, sizeof(head))) > 0 &&
-		 target_matches(item->target, head, (size_t)n))
+	else if (refuse_loops && (n = elf_read_head(fd, head)) > 0 &&
+		 target_matches(item->target, head, n))
 		set_why(item, PLAN_REFUSE_NATIVE, "refusing to register: the entry would match "
 			"its own interpreter %s (exec loop); is HOST_ARCH right?",
 			item->interpreter);

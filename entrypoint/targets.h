@@ -5,9 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The kernel reads at most this many bytes of a program for matching
- * (BINPRM_BUF_SIZE); offset + magic length must stay within it. */
-#define ELF_HEAD_MAX 256
+#include "elf.h"  /* ELF_HEAD_MAX: every magic fits in it */
 
 struct target {
 	const char *name;         /* QEMU's name; the entry is "qemu-<name>" */
