@@ -11,20 +11,16 @@ TIMER=${TIMER:-$BUILD/bench/timer}
 BINFMT=/proc/sys/fs/binfmt_misc
 export BENCH_DIR REPO BUILD REGISTER QEMU_BIN FIXTURES TIMER BINFMT
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
-note() {
-	echo "bench: $*" >&2
-}
+# die, note (scripts/lib.sh): messages start with "bench: ".
+prog=bench
+# shellcheck source=scripts/lib.sh
+. "$REPO/scripts/lib.sh"
 
 need() {
 	local t
 	for t in "$@"; do
 		command -v "$t" >/dev/null || [ -x "$t" ] ||
-			die "$t is missing (scripts/install-deps bench installs what the bench needs)"
+			die 1 "$t is missing (scripts/install-deps bench installs what the bench needs)"
 	done
 }
 
@@ -52,9 +48,9 @@ median() {
 check_runs() {
 	local file=$1 n=$2 bad got
 	got=$(wc -l <"$file")
-	[ "$got" -eq "$n" ] || die "$file: $got runs, expected $n"
+	[ "$got" -eq "$n" ] || die 1 "$file: $got runs, expected $n"
 	bad=$(awk '$3 != 0' "$file" | head -1)
-	[ -z "$bad" ] || die "$file: a run failed (ns rss status: $bad)"
+	[ -z "$bad" ] || die 1 "$file: a run failed (ns rss status: $bad)"
 }
 
 # div A B [DIGITS]: A/B with DIGITS decimals (default 2).
