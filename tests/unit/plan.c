@@ -12,6 +12,7 @@
 #include "../../entrypoint/error.h"
 #include "../../entrypoint/plan.h"
 #include "../../entrypoint/targets.h"
+#include "line.h"
 #include "tap.h"
 
 static const struct environment no_env = { NULL, NULL, NULL };
@@ -23,15 +24,7 @@ static struct error err;
 /* plan_build for "register ARGS..." (NULL-terminated) on HOST. */
 static int build_on(const char *host, const char *const *args)
 {
-	char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = (char *)"register";
-	while (*args != NULL && argc < (int)ARRAY_LEN(argv) - 1)
-		argv[argc++] = (char *)*args++;
-	argv[argc] = NULL;
-	err.message[0] = '\0';
-	if (cli_parse(argc, argv, &no_env, &o, &err) != 0) {
+	if (parse_line(&no_env, args, &o, &err) != 0) {
 		diag("cli_parse refused the line: %s", err.message);
 		return -2;
 	}
@@ -126,7 +119,6 @@ static void flags(void)
 static void paths(void)
 {
 	const struct environment env = { "/opt/qemu", ".v10", NULL };
-	char *argv[] = { (char *)"register", (char *)"--dry-run", NULL };
 
 	is_int(BUILD("--dry-run", "-Q", "/opt/q/"), 0, "-Q with a trailing slash");
 	is_str(item("riscv64")->interpreter, "/opt/q/qemu-riscv64-static", "adds no second slash");
@@ -136,7 +128,8 @@ static void paths(void)
 	is_str(item("s390x")->interpreter, "/usr/bin/qemu-s390x-v10.0", "appends the suffix");
 	ok(strstr(item("s390x")->line, ":/usr/bin/qemu-s390x-v10.0:") != NULL,
 	   "and the register string holds that path");
-	is_int(cli_parse(2, argv, &env, &o, &err), 0, "QEMU_BIN_DIR, QEMU_SUFFIX parse");
+	is_int(parse_line(&env, (const char *const[]){ "--dry-run", NULL }, &o, &err), 0,
+	       "QEMU_BIN_DIR, QEMU_SUFFIX parse");
 	is_int(plan_build(&o, target_by_name("x86_64"), &p, &err), 0, "and plan");
 	is_str(item("aarch64")->interpreter, "/opt/qemu/qemu-aarch64.v10", "from the environment");
 }
