@@ -26,6 +26,7 @@
 #include "plan.h"
 #include "report.h"
 #include "status.h"
+#include "streams.h"
 #include "targets.h"
 #include "watch.h"
 
@@ -402,6 +403,7 @@ int main(int argc, char *argv[])
 	struct options o;
 	struct error err;
 
+	streams_guard();
 	if (cli_parse(argc, argv, &env, &o, &err) != 0) {
 		usage_error(err.message);
 		return EXIT_USAGE;
