@@ -3,13 +3,27 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+/* O_NONBLOCK and a regular file only: a FIFO planted at one of these paths
+ * (the bundled version file, a binfmt.d file) would block the open, or
+ * the read, for ever. procfs files are regular too. */
 int line_reader_open(struct line_reader *r, const char *path)
 {
+	struct stat st;
+
 	r->start = r->end = 0;
-	r->fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
-	return r->fd < 0 ? -1 : 0;
+	r->fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (r->fd < 0)
+		return -1;
+	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(r->fd);
+		r->fd = -1;
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Move what is left to the front and read more after it. */

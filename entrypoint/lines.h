@@ -13,7 +13,8 @@ struct line_reader {
 	char buf[4096];
 };
 
-/* Open PATH (O_RDONLY | O_CLOEXEC). Returns 0, or -1 with errno. */
+/* Open PATH, a regular file (never blocking on a FIFO). Returns 0, or -1
+ * with errno (EINVAL: not a regular file). */
 int line_reader_open(struct line_reader *r, const char *path);
 
 /* As fgets: the next line, with its newline, into LINE (SIZE bytes, always

@@ -196,14 +196,16 @@ int plan_build(const struct options *o, const struct target *host, struct plan *
 
 /* With F the kernel opens the interpreter when registering; without it, at
  * each exec, where the program runs. One open per interpreter serves both
- * checks: fstat for a usable file, and its first bytes for the exec loop. */
+ * checks: fstat for a usable file, and its first bytes for the exec loop.
+ * O_NONBLOCK: a FIFO at that path would block the open (and a read) until
+ * some writer came; only a regular file is ever read. */
 static void check_interpreter(struct plan_item *item, unsigned flags, bool refuse_loops)
 {
 	bool fixed = flags & BINFMT_FLAG_F;
 	unsigned char head[ELF_HEAD_MAX];
 	struct stat st;
 	size_t n;
-	int fd = openat(AT_FDCWD, item->interpreter, O_RDONLY | O_CLOEXEC);
+	int fd = openat(AT_FDCWD, item->interpreter, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 
 	if (fd < 0) {
 		int e = errno;
@@ -218,19 +220,22 @@ static void check_interpreter(struct plan_item *item, unsigned flags, bool refus
 				item->interpreter, strerror(e));
 		return;
 	}
-	if (fixed && fstat(fd, &st) != 0)
+	if (fstat(fd, &st) != 0)
 		st.st_mode = S_IFREG | 0755;  /* unknown: the kernel will say */
-	if (fixed && !S_ISREG(st.st_mode))
-		set_why(item, PLAN_FAIL_INTERPRETER, "interpreter %s is not a regular file",
-			item->interpreter);
-	else if (fixed && !(st.st_mode & 0111))
+	if (!S_ISREG(st.st_mode)) {
+		/* Without F it is looked up again at each exec, elsewhere. */
+		if (fixed)
+			set_why(item, PLAN_FAIL_INTERPRETER, "interpreter %s is not a regular "
+				"file", item->interpreter);
+	} else if (fixed && !(st.st_mode & 0111)) {
 		set_why(item, PLAN_FAIL_INTERPRETER, "interpreter %s is not executable",
 			item->interpreter);
-	else if (refuse_loops && (n = elf_read_head(fd, head)) > 0 &&
-		 target_matches(item->target, head, n))
+	} else if (refuse_loops && (n = elf_read_head(fd, head)) > 0 &&
+		   target_matches(item->target, head, n)) {
 		set_why(item, PLAN_REFUSE_NATIVE, "refusing to register: the entry would match "
 			"its own interpreter %s (exec loop); is HOST_ARCH right?",
 			item->interpreter);
+	}
 	close(fd);
 }
 
