@@ -174,6 +174,7 @@ int apply_reset(struct apply *a)
 	for (size_t i = 0; i < names.count; i++)
 		if (strncmp(names.names[i], "qemu-", 5) == 0)
 			remove_entry(a, names.names[i]);
+	binfmt_names_release(&names);
 	return 0;
 }
 
@@ -219,6 +220,7 @@ int apply_uninstall(struct apply *a, const char *list)
 		if (matched == 0)
 			report_note("--uninstall: nothing registered matches '%s'", item);
 	}
+	binfmt_names_release(&names);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -442,31 +443,99 @@ int binfmt_status_enabled(const struct binfmt *b, bool *enabled)
 	return 0;
 }
 
-/* Insert NAME in sorted place: the lists are a few dozen names long. */
+/* The folder is read twice: once to measure it, once to copy the names
+ * into a mapping of that size. Entries registered in between get some room;
+ * when more came than that, it is read again. */
+#define LIST_SLACK ((size_t)64)
+#define LIST_ATTEMPTS 4
+
+struct list_fill {
+	struct binfmt_names *names;
+	size_t capacity;   /* of names->names */
+	char *pool;
+	size_t pool_used;
+	size_t pool_size;
+};
+
+static int measure_name(const char *name, void *ctx)
+{
+	struct list_fill *f = ctx;
+
+	if (!is_control_file(name)) {
+		f->capacity++;
+		f->pool_size += strlen(name) + 1;
+	}
+	return 0;
+}
+
 static int add_name(const char *name, void *ctx)
 {
-	struct binfmt_names *names = ctx;
+	struct list_fill *f = ctx;
 	size_t len = strlen(name) + 1;
-	char *copy;
-	size_t i;
 
 	if (is_control_file(name))
 		return 0;
-	if (names->count == BINFMT_LIST_MAX || names->pool_used + len > sizeof(names->pool))
-		return E2BIG;
-	copy = names->pool + names->pool_used;
-	names->pool_used += len;
-	memcpy(copy, name, len);
-	for (i = names->count; i > 0 && strcmp(names->names[i - 1], copy) > 0; i--)
-		names->names[i] = names->names[i - 1];
-	names->names[i] = copy;
-	names->count++;
+	if (f->names->count == f->capacity || f->pool_used + len > f->pool_size)
+		return -1;  /* more than measured: read it again */
+	memcpy(f->pool + f->pool_used, name, len);
+	f->names->names[f->names->count++] = f->pool + f->pool_used;
+	f->pool_used += len;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Map room for CAPACITY names of POOL_SIZE bytes in all. */
+static int map_list(struct list_fill *f)
+{
+	struct binfmt_names *names = f->names;
+	size_t pointers = f->capacity * sizeof(*names->names);
+	void *map;
+
+	names->map_size = pointers + f->pool_size;
+	map = mmap(NULL, names->map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		   -1, 0);
+	if (map == MAP_FAILED) {
+		names->map_size = 0;
+		return -1;
+	}
+	names->map = map;
+	names->names = map;
+	f->pool = (char *)map + pointers;
 	return 0;
 }
 
 int binfmt_list(const struct binfmt *b, struct binfmt_names *names)
 {
-	names->count = 0;
-	names->pool_used = 0;
-	return binfmt_each_name(b->dirfd, add_name, names);
+	memset(names, 0, sizeof(*names));
+	for (int attempt = 0; attempt < LIST_ATTEMPTS; attempt++) {
+		struct list_fill f = { .names = names };
+		int r = binfmt_each_name(b->dirfd, measure_name, &f);
+
+		if (r != 0)
+			return r;
+		f.capacity += LIST_SLACK;
+		f.pool_size += LIST_SLACK * ((size_t)NAME_MAX + 1);
+		if (map_list(&f) != 0)
+			return errno;
+		r = binfmt_each_name(b->dirfd, add_name, &f);
+		if (r == 0) {
+			qsort(names->names, names->count, sizeof(*names->names), by_name);
+			return 0;
+		}
+		binfmt_names_release(names);
+		if (r > 0)
+			return r;
+	}
+	return EAGAIN;  /* the folder kept growing while it was read */
+}
+
+void binfmt_names_release(struct binfmt_names *names)
+{
+	if (names->map != NULL)
+		munmap(names->map, names->map_size);
+	memset(names, 0, sizeof(*names));
 }

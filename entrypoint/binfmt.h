@@ -91,19 +91,20 @@ int binfmt_read(const struct binfmt *b, const char *name, struct binfmt_entry *e
  * when the folder cannot be read, 0 when every name was seen. */
 int binfmt_each_name(int dirfd, int (*fn)(const char *name, void *ctx), void *ctx);
 
-/* The names of all entries (not `register` or `status`), sorted. Held in
- * the structure itself: no allocation, so nothing to free. */
-#define BINFMT_LIST_MAX 1024
-#define BINFMT_LIST_BYTES 32768
+/* The names of all entries (not `register` or `status`), sorted. The kernel
+ * sets no limit on their number (each name up to 255 bytes), so they live
+ * in an anonymous mapping sized to the folder, not in malloc's heap. */
 struct binfmt_names {
-	const char *names[BINFMT_LIST_MAX];
+	const char **names;
 	size_t count;
-	size_t pool_used;
-	char pool[BINFMT_LIST_BYTES];
+	void *map;         /* the mapping: the pointers, then the names */
+	size_t map_size;
 };
 
-/* Fill NAMES. Returns 0 or an errno (E2BIG: more entries than fit). */
+/* Fill NAMES. Returns 0 or an errno. Release it afterwards. */
 int binfmt_list(const struct binfmt *b, struct binfmt_names *names);
+
+void binfmt_names_release(struct binfmt_names *names);
 
 /* Whether the kernel has binfmt_misc enabled as a whole (`status`).
  * Returns 0 or errno. */

@@ -112,8 +112,13 @@ static int open_binfmt(const struct options *o, struct binfmt *b, bool for_chang
 static size_t entry_count(const struct binfmt *b)
 {
 	struct binfmt_names names;
+	size_t count;
 
-	return binfmt_list(b, &names) == 0 ? names.count : 0;
+	if (binfmt_list(b, &names) != 0)
+		return 0;
+	count = names.count;
+	binfmt_names_release(&names);
+	return count;
 }
 
 /* Linux >= 6.7 keeps the host's entries only while binfmt_misc is mounted

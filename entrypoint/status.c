@@ -21,15 +21,21 @@ static bool probe_ok(size_t i)
 	return probe_states[i] == PROBE_RAN;
 }
 
-/* A JSON array of strings, indented as Go's json.MarshalIndent does, which
- * is what tonistiigi/binfmt prints. */
-static void json_array(const char *key, const char *const *items, size_t count, bool last)
+/* JSON arrays of strings, indented as Go's json.MarshalIndent does, which
+ * is what tonistiigi/binfmt prints: opened, items one by one, closed. */
+static void json_array_open(const char *key)
 {
 	printf("  \"%s\": [", key);
-	for (size_t i = 0; i < count; i++) {
-		printf("%s\n    ", i ? "," : "");
-		report_json_string(items[i]);
-	}
+}
+
+static void json_array_item(const char *item, size_t index)
+{
+	printf("%s\n    ", index ? "," : "");
+	report_json_string(item);
+}
+
+static void json_array_close(size_t count, bool last)
+{
 	printf("%s]%s\n", count ? "\n  " : "", last ? "" : ",");
 }
 
@@ -55,22 +61,27 @@ int status_json(const struct binfmt *b)
 {
 	struct binfmt_names names;
 	const char *supported[64];
-	const char *enabled[BINFMT_LIST_MAX];
 	size_t n_supported = supported_platforms(supported, 64);
 	size_t n_enabled = 0;
 	int r = binfmt_list(b, &names);
 
 	if (r != 0)
 		return r;
+	printf("{\n");
+	json_array_open("supported");
+	for (size_t i = 0; i < n_supported; i++)
+		json_array_item(supported[i], i);
+	json_array_close(n_supported, false);
+	/* Printed as they are read: there may be any number of them. */
+	json_array_open("emulators");
 	for (size_t i = 0; i < names.count; i++) {
 		struct binfmt_entry e;
 		if (binfmt_read(b, names.names[i], &e) == 0 && e.enabled)
-			enabled[n_enabled++] = names.names[i];
+			json_array_item(names.names[i], n_enabled++);
 	}
-	printf("{\n");
-	json_array("supported", supported, n_supported, false);
-	json_array("emulators", enabled, n_enabled, true);
+	json_array_close(n_enabled, true);
 	printf("}\n");
+	binfmt_names_release(&names);
 	return 0;
 }
 
@@ -142,5 +153,6 @@ int status_table(const struct binfmt *b, bool json)
 	}
 	if (json)
 		printf("%s]\n", first ? "" : "\n");
+	binfmt_names_release(&names);
 	return 0;
 }
