@@ -137,6 +137,11 @@ static void decide(const struct options *o, const struct target *host, struct pl
 	item->action = PLAN_REGISTER;
 	if (t == host)
 		set_why(item, PLAN_SKIP_HOST, "%s is this machine's own architecture", t->name);
+	else if (strcmp(t->interpreter, host->interpreter) == 0)
+		/* QEMU's script takes i486 for i386 in its exact-host check: an
+		 * i386-family kernel runs EM_486 programs itself. */
+		set_why(item, PLAN_SKIP_HOST, "%s runs on this machine's own architecture (%s)",
+			t->name, host->name);
 	else if (!o->ignore_family && strcmp(t->family, host->family) == 0)
 		set_why(item, PLAN_SKIP_FAMILY,
 			"%s is of this machine's family (%s) and runs natively; "

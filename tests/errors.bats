@@ -186,7 +186,8 @@ expect_usage_error() {
 		run env HOST_ARCH="${name%%:*}" "$REGISTER" --dry-run -i yes
 		assert_success
 		count=$(echo "$output" | wc -l)
-		assert_equal "$count" 33
+		# On an i386 host i486 is skipped too: it is i386 to QEMU's script.
+		assert_equal "$count" "$([ "$host" = i386 ] && echo 32 || echo 33)"
 		refute_output --partial ":qemu-$host:"
 	done
 }
