@@ -70,12 +70,35 @@ static const struct option_spec specs[] = {
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
 
-static const struct option_spec *find_long(const char *name, size_t len)
+/* The option NAME (LEN bytes) means, as GNU getopt_long reads it (QEMU's
+ * script parses its line with getopt): the exact name, else the only one
+ * it abbreviates. NULL with ERR set when none or several. */
+static const struct option_spec *find_long(const char *name, size_t len, struct error *err)
 {
-	for (size_t i = 0; i < SPEC_COUNT; i++)
-		if (strlen(specs[i].long_name) == len &&
-		    strncmp(specs[i].long_name, name, len) == 0)
+	const struct option_spec *found = NULL;
+	size_t matches = 0;
+	size_t used;
+
+	for (size_t i = 0; i < SPEC_COUNT; i++) {
+		if (strncmp(specs[i].long_name, name, len) != 0)
+			continue;
+		if (specs[i].long_name[len] == '\0')
 			return &specs[i];
+		found = &specs[i];
+		matches++;
+	}
+	if (matches == 1)
+		return found;
+	if (matches == 0) {
+		error_set(err, 0, "unknown option '--%.*s'", (int)len, name);
+		return NULL;
+	}
+	error_set(err, 0, "option '--%.*s' is ambiguous; possibilities:", (int)len, name);
+	used = strlen(err->message);
+	for (size_t i = 0; i < SPEC_COUNT && used < sizeof(err->message); i++)
+		if (strncmp(specs[i].long_name, name, len) == 0)
+			used += (size_t)snprintf(err->message + used, sizeof(err->message) - used,
+						 " '--%s'", specs[i].long_name);
 	return NULL;
 }
 
@@ -264,12 +287,12 @@ static int parse_long(int argc, char *const argv[], int i, struct options *o,
 	const char *name = argv[i] + 2;
 	const char *eq = strchr(name, '=');
 	size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
-	const struct option_spec *s = find_long(name, len);
+	const struct option_spec *s = len > 0 ? find_long(name, len, err) : NULL;
 	const char *value = "";
 	int used = 1;
 
 	if (s == NULL)
-		return error_set(err, 0, "unknown option '--%.*s'", (int)len, name);
+		return len > 0 ? -1 : error_set(err, 0, "unknown option '%s'", argv[i]);
 	if (s->takes_value) {
 		if (eq != NULL) {
 			value = eq + 1;
@@ -287,33 +310,42 @@ static int parse_long(int argc, char *const argv[], int i, struct options *o,
 	return apply_option(s, value, o, err) != 0 ? -1 : used;
 }
 
-/* "-x", "-xVALUE" or "-x VALUE". Returns how many arguments it used, or -1. */
+/* "-x", "-xVALUE", "-x VALUE", or several bundled as GNU getopt takes them:
+ * "-dpyes" is -d then -p yes (an option that takes a value takes the rest
+ * of the argument, or the next one). Returns how many arguments it used,
+ * or -1. */
 static int parse_short(int argc, char *const argv[], int i, struct options *o,
 		       struct error *err)
 {
-	const struct option_spec *s = find_short(argv[i][1]);
-	const char *attached = argv[i] + 2;
-	const char *value = "";
-	int used = 1;
+	for (const char *c = argv[i] + 1; *c != '\0'; c++) {
+		const struct option_spec *s = find_short(*c);
+		const char *value = "";
+		int used = 1;
 
-	if (s == NULL)
-		return error_set(err, 0, "unknown option '%s'", argv[i]);
-	if (s->takes_value) {
-		if (*attached != '\0') {
-			value = attached;
-		} else if (i + 1 < argc) {
-			value = argv[i + 1];
-			used = 2;
-		} else {
-			return error_set(err, 0, "-%c (--%s) needs a value", s->short_name,
-				    s->long_name);
+		if (s == NULL)
+			return c == argv[i] + 1 && c[1] == '\0'
+				? error_set(err, 0, "unknown option '%s'", argv[i])
+				: error_set(err, 0, "unknown option '-%c' (in '%s')", *c,
+					     argv[i]);
+		if (s->takes_value) {
+			if (c[1] != '\0') {
+				value = c + 1;
+			} else if (i + 1 < argc) {
+				value = argv[i + 1];
+				used = 2;
+			} else {
+				return error_set(err, 0, "-%c (--%s) needs a value",
+						  s->short_name, s->long_name);
+			}
 		}
-	} else if (*attached != '\0') {
-		return error_set(err, 0, "unknown option '%s'", argv[i]);
+		if (s->registers)
+			o->wants_registration = true;
+		if (apply_option(s, value, o, err) != 0)
+			return -1;
+		if (s->takes_value)
+			return used;
 	}
-	if (s->registers)
-		o->wants_registration = true;
-	return apply_option(s, value, o, err) != 0 ? -1 : used;
+	return 1;
 }
 
 /* --doctor only looks: nothing that changes or exports goes with it. */

@@ -175,7 +175,8 @@ static bool to_write(const struct plan_item *item, const struct target *only)
 	return false;
 }
 
-/* mkdir -p, as QEMU's script does: the folder is created when missing. */
+/* mkdir -p: the folder is created when missing (QEMU's script stops there
+ * with "cannot write to DIR"; its users want the files). */
 static int make_folder(const char *dir)
 {
 	char path[4096];
