@@ -320,3 +320,87 @@ injected() {
 	assert_equal "$(entry_field qemu-aarch64 flags:)" F
 	assert_foreign_intact
 }
+
+# --- any number of entries (issue 11, item 8) -----------------------------
+
+# Names and contents of the entries named x*.
+x_snapshot() {
+	in_instance sh -c 'cd "$1" && for f in x*; do echo "== $f"; cat "$f"; done' sh "$BINFMT"
+}
+
+@test "500 entries of another tool with 255-byte names: every mode works, and none of them is touched" {
+	# Names x001000...0 to x500000...0; magic bytes 01 02 and one of 256.
+	cat >"$BATS_TEST_TMPDIR/many.sh" <<-'SCRIPT'
+		for i in $(seq 500); do
+			name=$(printf 'x%03d%0251d' "$i" 0)
+			magic=$(printf '\\x01\\x02\\x%02x' $((i % 256)))
+			printf ':%s:M::%s::/bin/true:' "$name" "$magic" >"$1/register" || exit 1
+		done
+	SCRIPT
+	in_instance bash "$BATS_TEST_TMPDIR/many.sh" "$BINFMT"
+	local many
+	many=$(x_snapshot)
+	[ "$(entries | grep -c '^x')" -eq 500 ]
+	local t0
+	t0=$(date +%s%N)
+	run reg --reset -p yes -Q "$FAKE"
+	assert_success
+	assert_line --regexp '^31 registered, '
+	echo "# --reset -p yes over 500 entries: $((($(date +%s%N) - t0) / 1000000)) ms" >&3
+	run reg --status
+	assert_success
+	assert_equal "$(grep -c '^x' <<<"$output")" 500
+	run --separate-stderr reg
+	assert_success
+	assert_equal "$(jq '.emulators | length' <<<"$output")" 534
+	run --separate-stderr reg --status --json
+	assert_success
+	assert_equal "$(jq '[.[] | select(.entry | startswith("x"))] | length' <<<"$output")" 500
+	run reg --uninstall 'qemu-*'
+	assert_success
+	assert_equal "$(grep -c '^Removed qemu-' <<<"$output")" 31
+	run --separate-stderr reg --install all --uninstall 'qemu-*' -Q "$FAKE"
+	assert_success
+	assert_equal "$(jq '.emulators | length' <<<"$output")" 534
+	# --doctor judges the newest 128 and says so.
+	run reg --doctor
+	assert_line --partial "info     entries: more than 128 entries, or the folder cannot be read: only the first 128 are looked at"
+	# Every one of the 500 is as it was.
+	assert_equal "$(x_snapshot)" "$many"
+	assert_foreign_intact
+}
+
+# --- interpreters that are not files (issue 11, item 9) --------------------
+
+@test "a FIFO at an emulator's path: refused at once as not a regular file where it is opened, nothing hangs" {
+	local q=$BATS_TEST_TMPDIR/fifo-qemu
+	mkdir -p "$q"
+	ln -s "$HELPERS/reporter" "$q/qemu-aarch64-static"
+	mkfifo "$q/qemu-riscv64-static"
+	local why="register: qemu-riscv64: interpreter $q/qemu-riscv64-static is not a regular file"
+	run timeout 10 "$REGISTER" --dry-run -p yes -Q "$q" aarch64 riscv64
+	assert_failure 1
+	assert_line "$why"
+	# The files of -s are for whichever machine loads them: written.
+	run timeout 10 "$REGISTER" -s riscv64 -p yes -Q "$q" -e "$BATS_TEST_TMPDIR/systemd"
+	assert_success
+	[ -e "$BATS_TEST_TMPDIR/systemd/qemu-riscv64.conf" ]
+	run timeout 10 nsenter --target "$INSTANCE_PID" --user --mount -- "$REGISTER" --reset -p yes -Q "$q" aarch64 riscv64
+	assert_failure 1
+	assert_line "$why"
+	assert_line "Setting $q/qemu-aarch64-static as binfmt interpreter for aarch64"
+	run timeout 10 nsenter --target "$INSTANCE_PID" --user --mount -- "$REGISTER" --install riscv64 -Q "$q"
+	assert_failure 1
+	assert_line "$why"
+	# Without F the kernel opens it only at exec: registered, not read.
+	run timeout 10 nsenter --target "$INSTANCE_PID" --user --mount -- "$REGISTER" -Q "$q" riscv64
+	assert_success
+	# A FIFO where --version reads the bundled QEMU version.
+	mkdir -p "$BATS_TEST_TMPDIR/share/qemu-user-static"
+	mkfifo "$BATS_TEST_TMPDIR/share/qemu-user-static/version"
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	run timeout 10 "$REGISTER" --version -Q "$BATS_TEST_TMPDIR/bin"
+	assert_success
+	assert_output "register $(cat "$REPO/VERSION")"
+	assert_foreign_intact
+}

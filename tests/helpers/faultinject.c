@@ -9,10 +9,21 @@
  *                                   ENOENT, EACCES, EEXIST, EIO, EPERM,
  *                                   ENOSPC), or writes one byte less
  *   QUS_FAULT_ONLY=NAME             ... only the registration of entry NAME
+ *   QUS_FAULT_TIMES=N               ... only the first N such registrations
  *   QUS_FAULT_REMOVE=ERRNO          a write to an entry (a removal) fails
  *   QUS_FAULT_STATFS_AFTER=N        from the N-th fstatfs of a binfmt_misc
  *                                   descriptor on, it reports tmpfs: the
  *                                   mount was replaced under the program
+ *
+ * And, for tests/hostns.bats, namespaces that seem to be the machine's own
+ * (stat and fstat of namespace files, as seen by the program):
+ *
+ *   QUS_FAKE_INITIAL_USERNS=1       /proc/self/ns/user is the initial user
+ *                                   namespace (inode 0xEFFFFFFD)
+ *   QUS_FAKE_INITIAL_MNTNS=INODE    the mount namespace of that inode is the
+ *                                   machine's initial one (0xEFFFFFF8); the
+ *                                   real initial one is not, and kthreadd
+ *                                   (/proc/2) is out of sight
  *
  * Built by mk/reliability.mk as build/faultinject/faultinject.so.
  */
@@ -22,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -89,16 +101,21 @@ static void name_of(int fd, char *out, size_t size)
 	snprintf(out, size, "%s", slash != NULL ? slash + 1 : target);
 }
 
-/* Whether the register string BUF (":NAME:...") registers QUS_FAULT_ONLY. */
+/* Whether the register string BUF (":NAME:...") registers QUS_FAULT_ONLY,
+ * within the first QUS_FAULT_TIMES of those. */
 static int is_chosen(const char *buf, size_t len)
 {
+	static long seen;
 	const char *only = getenv("QUS_FAULT_ONLY");
-	size_t n;
+	const char *times = getenv("QUS_FAULT_TIMES");
 
-	if (only == NULL)
-		return 1;
-	n = strlen(only);
-	return len > n + 1 && buf[0] == ':' && memcmp(buf + 1, only, n) == 0 && buf[n + 1] == ':';
+	if (only != NULL) {
+		size_t n = strlen(only);
+		if (len <= n + 1 || buf[0] != ':' || memcmp(buf + 1, only, n) != 0 ||
+		    buf[n + 1] != ':')
+			return 0;
+	}
+	return times == NULL || ++seen <= strtol(times, NULL, 10);
 }
 
 /* NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name) */
@@ -141,5 +158,78 @@ int fstatfs(int fd, struct statfs *buf)
 	if (r == 0 && after != NULL && buf->f_type == BINFMT_MAGIC &&
 	    ++calls >= strtol(after, NULL, 10))
 		buf->f_type = TMPFS_MAGIC;
+	return r;
+}
+
+/* ----- namespaces that seem to be the machine's own ----- */
+
+#define USER_NS_INIT_INO 0xEFFFFFFDULL
+#define MNT_NS_INIT_INO 0xEFFFFFF8ULL
+
+typedef int (*stat_fn)(const char *, struct stat *);
+typedef int (*fstat_fn)(int, struct stat *);
+
+static int real_stat(const char *path, struct stat *st)
+{
+	static stat_fn next;
+
+	if (next == NULL)
+		next = (stat_fn)dlsym(RTLD_NEXT, "stat");
+	return next(path, st);
+}
+
+static int real_fstat(int fd, struct stat *st)
+{
+	static fstat_fn next;
+
+	if (next == NULL)
+		next = (fstat_fn)dlsym(RTLD_NEXT, "fstat");
+	return next(fd, st);
+}
+
+/* Rewrite the inode of a mount namespace file as QUS_FAKE_INITIAL_MNTNS says. */
+static void fake_mntns(struct stat *st)
+{
+	const char *fake = getenv("QUS_FAKE_INITIAL_MNTNS");
+	static dev_t nsfs;
+	struct stat own;
+
+	if (fake == NULL)
+		return;
+	if (nsfs == 0 && real_stat("/proc/self/ns/mnt", &own) == 0)
+		nsfs = own.st_dev;
+	if (st->st_dev != nsfs)
+		return;
+	if ((unsigned long long)st->st_ino == strtoull(fake, NULL, 10))
+		st->st_ino = MNT_NS_INIT_INO;
+	else if ((unsigned long long)st->st_ino == MNT_NS_INIT_INO)
+		st->st_ino = MNT_NS_INIT_INO - 0x100;
+}
+
+/* NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name) */
+int stat(const char *path, struct stat *st)
+{
+	int r;
+
+	if (getenv("QUS_FAKE_INITIAL_MNTNS") != NULL && strncmp(path, "/proc/2/", 8) == 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	r = real_stat(path, st);
+	if (r != 0)
+		return r;
+	if (getenv("QUS_FAKE_INITIAL_USERNS") != NULL && strcmp(path, "/proc/self/ns/user") == 0)
+		st->st_ino = USER_NS_INIT_INO;
+	fake_mntns(st);
+	return 0;
+}
+
+/* NOLINTNEXTLINE(readability-inconsistent-declaration-parameter-name) */
+int fstat(int fd, struct stat *st)
+{
+	int r = real_fstat(fd, st);
+
+	if (r == 0)
+		fake_mntns(st);
 	return r;
 }
