@@ -191,6 +191,15 @@ static void arguments(void)
 	ok(o.named_count == 1 && strcmp(o.named[0], "-") == 0, "'-' alone is a name");
 	PARSE("aarch64", "--reset");
 	ok(o.reset && o.named_count == 1, "--reset is accepted after a TARGET");
+	/* As GNU getopt reads them, and so QEMU's script. */
+	PARSE("--persist", "yes", "--qemu-p=/q");
+	ok(o.persistent_set && o.persistent && strcmp(o.qemu_path, "/q") == 0,
+	   "--persist yes --qemu-p=/q: unambiguous abbreviations");
+	PARSE("-dpyes");
+	ok(o.debian && o.persistent_set && o.persistent, "-dpyes is -d -p yes");
+	PARSE("-dp", "no", "-cyes");
+	ok(o.debian && o.persistent_set && !o.persistent && o.credential,
+	   "-dp no: the value is the next argument");
 	/* -p takes the next argument as its value, even one that looks like
 	 * an option, as getopt does. */
 	expect_error(PARSE("-p", "--reset"), "--persistent expects yes or no, not '--reset'");
@@ -228,9 +237,12 @@ static void usage_errors(void)
 	ERROR("--mount needs a folder", "--mount=");
 	ERROR("unknown option '--bogus'", "--bogus");
 	ERROR("unknown option '--bogus'", "--bogus=1");
-	ERROR("unknown option '--persist'", "--persist", "yes");
+	/* GNU getopt's abbreviations: only an ambiguous one is an error. */
+	ERROR("option '--qemu' is ambiguous; possibilities: '--qemu-path' '--qemu-suffix'",
+	      "--qemu", "/x");
+	ERROR("unknown option '--persistentx'", "--persistentx", "yes");
 	ERROR("unknown option '-x'", "-x");
-	ERROR("unknown option '-hx'", "-hx");
+	ERROR("unknown option '-x' (in '-hx')", "-hx");
 	ERROR("--persistent needs a value", "--persistent");
 	ERROR("-p (--persistent) needs a value", "-p");
 	ERROR("-Q (--qemu-path) needs a value", "-Q");
@@ -303,7 +315,7 @@ static void too_many_targets(void)
 
 int main(void)
 {
-	plan(196);
+	plan(201);
 	modes();
 	defaults_and_environment();
 	every_option();
