@@ -91,6 +91,22 @@ static enum apply_outcome judge_existing(struct apply *a, const struct plan_item
 	return APPLY_FAILED;
 }
 
+/* The kernel refused the replacement of an entry this run removed: register
+ * the old one again, as it was (disabled again if it was). */
+static void put_old_back(struct apply *a, size_t i)
+{
+	const struct plan_item *item = &a->plan->items[i];
+	int r = a->old[i][0] != '\0' ? binfmt_register(a->b, a->old[i], strlen(a->old[i]))
+				       : EBADMSG;
+
+	if (r == 0 && a->old_disabled[i])
+		r = binfmt_disable(a->b, item->entry_name);
+	if (r == 0)
+		report_error("%s: registered the old entry again, as it was", item->entry_name);
+	else
+		report_errno(r, "%s: could not register the old entry again", item->entry_name);
+}
+
 /* One write per target: the kernel tells whether the name is taken (EEXIST),
  * and only then is the entry read and judged. An entry removed between the
  * two (a concurrent --uninstall) is written again, a bounded number of times. */
@@ -111,6 +127,8 @@ static enum apply_outcome register_item(struct apply *a, const struct plan_item 
 			report_error("%s: %s", item->entry_name,
 				     register_cause(a, r, item, cause, sizeof(cause)));
 			a->tally.failed++;
+			if (a->replacing[item - a->plan->items])
+				put_old_back(a, (size_t)(item - a->plan->items));
 			return APPLY_FAILED;
 		}
 		r = binfmt_read(a->b, item->entry_name, &e);
@@ -127,6 +145,8 @@ static void apply_item(struct apply *a, const struct plan_item *item)
 	struct tally *t = &a->tally;
 	size_t i = (size_t)(item - a->plan->items);
 
+	if (a->kept[i])
+		return;  /* said and counted when it was kept */
 	switch (item->action) {
 	case PLAN_REGISTER:
 		a->outcome[i] = register_item(a, item);
@@ -146,7 +166,7 @@ static void apply_item(struct apply *a, const struct plan_item *item)
 	}
 }
 
-static void remove_entry(struct apply *a, const char *name)
+static bool remove_entry(struct apply *a, const char *name)
 {
 	struct tally *t = &a->tally;
 	int r = binfmt_remove(a->b, name);
@@ -158,6 +178,58 @@ static void remove_entry(struct apply *a, const char *name)
 		report_errno(r, "%s: cannot remove", name);
 		t->failed++;
 	}
+	return r == 0;
+}
+
+/* The plan item whose entry is NAME, or NULL. */
+static const struct plan_item *item_named(const struct plan *p, const char *name)
+{
+	const struct target *t = strncmp(name, "qemu-", 5) == 0 ? target_by_name(name + 5) : NULL;
+	size_t i = t != NULL ? target_index(t) : 0;
+
+	return t != NULL && i < p->count ? &p->items[i] : NULL;
+}
+
+/* Whether ITEM was to be registered but cannot be: its emulator is missing
+ * or unusable. Its old entry is all this run could leave in its place. */
+static bool cannot_replace(const struct plan_item *item)
+{
+	return item->action == PLAN_SKIP_MISSING || item->action == PLAN_FAIL_INTERPRETER;
+}
+
+/* Remember the entry NAME (of plan item I) as a register string, so that
+ * it can be put back. */
+static void save_old(struct apply *a, size_t i, const char *name)
+{
+	struct binfmt_entry e;
+
+	a->old[i][0] = '\0';
+	if (binfmt_read(a->b, name, &e) != 0)
+		return;
+	a->old_disabled[i] = !e.enabled;
+	if (binfmt_entry_line(name, &e, a->old[i], sizeof(a->old[i])) == 0)
+		a->old[i][0] = '\0';
+}
+
+/* Remove NAME unless this run cannot put back what would replace it. */
+static void remove_replaceable(struct apply *a, const char *name)
+{
+	const struct plan_item *item = item_named(a->plan, name);
+	size_t i = item != NULL ? (size_t)(item - a->plan->items) : 0;
+
+	if (item != NULL && cannot_replace(item)) {
+		if (!a->kept[i]) {
+			report_error("%s: kept as it is: its replacement cannot be registered: %s",
+				     name, item->why);
+			a->tally.failed++;
+		}
+		a->kept[i] = true;
+		return;
+	}
+	if (item != NULL && item->action == PLAN_REGISTER)
+		save_old(a, i, name);
+	if (remove_entry(a, name) && item != NULL && item->action == PLAN_REGISTER)
+		a->replacing[i] = true;
 }
 
 /* --reset: remove every entry whose name begins with "qemu-", and only those:
@@ -173,7 +245,7 @@ int apply_reset(struct apply *a)
 	}
 	for (size_t i = 0; i < names.count; i++)
 		if (strncmp(names.names[i], "qemu-", 5) == 0)
-			remove_entry(a, names.names[i]);
+			remove_replaceable(a, names.names[i]);
 	binfmt_names_release(&names);
 	return 0;
 }
@@ -213,7 +285,7 @@ int apply_uninstall(struct apply *a, const char *list)
 		}
 		for (size_t i = 0; i < names.count; i++) {
 			if (uninstall_matches(item, names.names[i])) {
-				remove_entry(a, names.names[i]);
+				remove_replaceable(a, names.names[i]);
 				matched++;
 			}
 		}

@@ -31,6 +31,14 @@ struct apply {
 	struct tally tally;
 	enum apply_outcome outcome[TARGET_COUNT];  /* by plan item */
 	bool told[TARGET_COUNT];  /* the watch said why it leaves an entry alone */
+	/* --reset and --uninstall never remove what this run cannot put back:
+	 * an entry whose replacement the plan cannot register stays (kept);
+	 * one removed to be replaced (replacing) is registered again from OLD
+	 * when the kernel refuses its replacement. */
+	bool kept[TARGET_COUNT];
+	bool replacing[TARGET_COUNT];
+	bool old_disabled[TARGET_COUNT];
+	char old[TARGET_COUNT][BINFMT_REGISTER_MAX + 1];  /* "" when it cannot be */
 };
 
 /* Register every item the plan says to, report each outcome, count it. */
@@ -42,10 +50,13 @@ void apply_plan(struct apply *a);
 void apply_repair(struct apply *a);
 
 /* --reset: remove every entry whose name begins with "qemu-", and only
- * those. Returns 0, or -1 when the entries cannot be listed. */
+ * those, but for the ones whose replacement cannot be registered (kept,
+ * and counted as failed). Returns 0, or -1 when the entries cannot be
+ * listed. */
 int apply_reset(struct apply *a);
 
-/* --uninstall LIST. Returns 0, or -1 when the entries cannot be listed. */
+/* --uninstall LIST, with the same exception for entries that --install
+ * replaces. Returns 0, or -1 when the entries cannot be listed. */
 int apply_uninstall(struct apply *a, const char *list);
 
 /* The note for a skipped target, when it deserves one. */

@@ -395,6 +395,51 @@ int binfmt_remove(const struct binfmt *b, const char *name)
 	return write_entry(b, name, "-1");
 }
 
+int binfmt_disable(const struct binfmt *b, const char *name)
+{
+	if (is_control_file(name))
+		return EPERM;
+	return write_entry(b, name, "0");
+}
+
+static size_t append_hex(char *out, size_t used, size_t size, const unsigned char *bytes,
+			 size_t len)
+{
+	for (size_t i = 0; i < len && used < size; i++) {
+		int n = snprintf(out + used, size - used, "\\x%02x", bytes[i]);
+		used += n > 0 ? (size_t)n : 0;
+	}
+	return used;
+}
+
+size_t binfmt_entry_line(const char *name, const struct binfmt_entry *e, char *out,
+			 size_t size)
+{
+	char flags[5];
+	size_t used;
+	int n;
+
+	binfmt_flags_format(e->flags, flags);
+	if (e->by_extension)
+		n = snprintf(out, size, ":%s:E::%s::%s:%s", name, e->extension, e->interpreter,
+			     flags);
+	else
+		n = e->offset != 0 ? snprintf(out, size, ":%s:M:%u:", name, e->offset)
+				   : snprintf(out, size, ":%s:M::", name);
+	used = n > 0 ? (size_t)n : size;
+	if (!e->by_extension) {
+		used = append_hex(out, used, size, e->magic, e->magic_len);
+		if (used < size)
+			out[used++] = ':';
+		used = append_hex(out, used, size, e->mask, e->mask_len);
+		if (used < size) {
+			n = snprintf(out + used, size - used, ":%s:%s", e->interpreter, flags);
+			used += n > 0 ? (size_t)n : size;
+		}
+	}
+	return used < size && used <= BINFMT_REGISTER_MAX ? used : 0;
+}
+
 static ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size)
 {
 	int fd = openat(dirfd, name, O_RDONLY | ENTRY_OPEN_FLAGS);

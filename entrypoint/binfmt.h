@@ -80,6 +80,15 @@ int binfmt_register(const struct binfmt *b, const char *line, size_t len);
 /* Remove entry NAME. Returns 0 or errno (ENOENT: already gone). */
 int binfmt_remove(const struct binfmt *b, const char *name);
 
+/* Disable entry NAME (write 0 to it). Returns 0 or errno. */
+int binfmt_disable(const struct binfmt *b, const char *name);
+
+/* The register string that registers E again under NAME, as it was (its
+ * enabled state aside), into OUT (SIZE bytes). Returns its length, or 0
+ * when it would not fit the kernel's limit. */
+size_t binfmt_entry_line(const char *name, const struct binfmt_entry *e, char *out,
+			 size_t size);
+
 /* Read entry NAME. Returns 0, errno (ENOENT: no such entry), or EBADMSG
  * when the kernel's text cannot be parsed. */
 int binfmt_read(const struct binfmt *b, const char *name, struct binfmt_entry *e);

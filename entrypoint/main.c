@@ -36,6 +36,7 @@
 
 /* Large: kept out of the stack of a program that may run as PID 1. */
 static struct plan plan;
+static struct apply apply;
 
 /* The image records the QEMU version it bundles beside the emulators. */
 static void print_version(const struct options *o)
@@ -247,15 +248,21 @@ static void explain_flags(void)
 			    "or chroot)");
 }
 
-/* Targets skipped because their emulator is absent (with F). Some missing
- * is normal, an image may ship only some; all of them is a wrong path. */
-static size_t count_missing(void)
+/* How many plan items have ACTION. */
+static size_t count_action(enum plan_action action)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < plan.count; i++)
-		n += plan.items[i].action == PLAN_SKIP_MISSING;
+		n += plan.items[i].action == action;
 	return n;
+}
+
+/* Targets skipped because their emulator is absent (with F). Some missing
+ * is normal, an image may ship only some; all of them is a wrong path. */
+static size_t count_missing(void)
+{
+	return count_action(PLAN_SKIP_MISSING);
 }
 
 /* The mount is checked again before each batch of writes. */
@@ -286,6 +293,30 @@ static void register_plan(const struct options *o, struct apply *a)
 {
 	apply_plan(a);
 	require_some_emulator(o, a);
+}
+
+/* A run that removes entries in order to register (--reset, --uninstall
+ * with --install) and can register nothing would only remove: it stops
+ * before any change, having said why of each target. True when it did. */
+static bool refuse_to_only_remove(const struct options *o, struct apply *a, const char *option)
+{
+	if (count_action(PLAN_REGISTER) > 0)
+		return false;
+	register_plan(o, a);  /* no item to write: it only reports */
+	report_error("%s: nothing can be registered, so nothing was removed", option);
+	if (a->tally.failed == 0)
+		a->tally.failed++;
+	report_summary(&a->tally);
+	return true;
+}
+
+/* The one struct apply of this run, for binfmt_misc B. */
+static struct apply *start_apply(struct binfmt *b)
+{
+	memset(&apply, 0, sizeof(apply));
+	apply.b = b;
+	apply.plan = &plan;
+	return &apply;
 }
 
 static int first_pass_status(const struct apply *a)
@@ -325,24 +356,38 @@ static int open_for_changes(const struct options *o, struct binfmt *b)
 static int register_targets(const struct options *o)
 {
 	struct binfmt b;
-	struct apply a = { .b = &b, .plan = &plan, .replace_different = o->reset };
+	struct apply *a = start_apply(&b);
 	int status;
 
+	a->replace_different = o->reset;
+	if (o->reset && refuse_to_only_remove(o, a, "--reset"))
+		return EXIT_SOME_FAILED;
 	hold_signals_if_watching(o);
 	if (open_for_changes(o, &b) != 0)
 		return EXIT_BINFMT_UNUSABLE;
 	explain_flags();
 	if (recheck(&b) != 0)
 		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
-	if (o->reset && apply_reset(&a) != 0)
+	if (o->reset && apply_reset(a) != 0)
 		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
 	if (recheck(&b) != 0)
 		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
-	register_plan(o, &a);
-	report_summary(&a.tally);
-	status = first_pass_status(&a);
-	watch_if_asked(o, &a);
+	register_plan(o, a);
+	report_summary(&a->tally);
+	status = first_pass_status(a);
+	watch_if_asked(o, a);
 	return close_binfmt(&b, status);
+}
+
+/* --install's JSON status on stdout, what setup-qemu-action parses; STATUS
+ * is the run's own. */
+static int print_status_json(const struct binfmt *b, int status)
+{
+	int r = status_json(b);
+
+	if (r != 0)
+		report_errno(r, "cannot read %s", b->path);
+	return status;
 }
 
 /* The tonistiigi/binfmt style: [--uninstall LIST] then [--install LIST],
@@ -350,30 +395,30 @@ static int register_targets(const struct options *o)
 static int install_targets(const struct options *o)
 {
 	struct binfmt b;
-	struct apply a = { .b = &b, .plan = &plan, .keep_different = true };
+	struct apply *a = start_apply(&b);
 	int status;
-	int r;
 
+	a->keep_different = true;
 	hold_signals_if_watching(o);
 	report_progress_to_stderr();
 	if (open_for_changes(o, &b) != 0)
 		return EXIT_BINFMT_UNUSABLE;
 	if (o->install != NULL)
 		explain_flags();
+	if (o->install != NULL && o->uninstall != NULL &&
+	    refuse_to_only_remove(o, a, "--uninstall"))
+		return close_binfmt(&b, print_status_json(&b, EXIT_SOME_FAILED));
 	if (recheck(&b) != 0)
 		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
-	if (o->uninstall != NULL && apply_uninstall(&a, o->uninstall) != 0)
+	if (o->uninstall != NULL && apply_uninstall(a, o->uninstall) != 0)
 		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
 	if (recheck(&b) != 0)
 		return close_binfmt(&b, EXIT_BINFMT_UNUSABLE);
 	if (o->install != NULL)
-		register_plan(o, &a);
-	report_summary(&a.tally);
-	r = status_json(&b);
-	if (r != 0)
-		report_errno(r, "cannot read %s", b.path);
-	status = first_pass_status(&a);
-	watch_if_asked(o, &a);
+		register_plan(o, a);
+	report_summary(&a->tally);
+	status = print_status_json(&b, first_pass_status(a));
+	watch_if_asked(o, a);
 	return close_binfmt(&b, status);
 }
 

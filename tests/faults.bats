@@ -321,6 +321,98 @@ injected() {
 	assert_foreign_intact
 }
 
+# --- never remove what this run cannot put back (issue 11, item 1) --------
+
+# FAKE with only the emulators named: a folder where the others are missing.
+some_fake_qemu() {
+	local dir=$1 t
+	shift
+	mkdir -p "$dir"
+	for t in "$@"; do
+		ln -sf "$HELPERS/reporter" "$dir/qemu-$t-static"
+	done
+}
+
+@test "--reset with nothing registrable (a mistyped -Q, the register tag with -p yes): an error before any change" {
+	reg --reset -p yes -Q "$FAKE" >/dev/null
+	local before
+	before=$(snapshot)
+	[ "$(entries | grep -c '^qemu-')" -eq 31 ]
+	run reg --reset -p yes -Q /nonexistent
+	assert_failure 1
+	assert_line "register: no emulator was found in /nonexistent: is --qemu-path (or QEMU_BIN_DIR) right?"
+	assert_line "register: --reset: nothing can be registered, so nothing was removed"
+	refute_line --partial "Removed "
+	assert_equal "$(snapshot)" "$before"
+	# The register tag: no emulator at all in /usr/bin, through QEMU_BIN_DIR.
+	local empty=$BATS_TEST_TMPDIR/empty
+	mkdir -p "$empty"
+	run in_instance env QEMU_BIN_DIR="$empty" "$REGISTER" --reset -p yes
+	assert_failure 1
+	assert_line "register: --reset: nothing can be registered, so nothing was removed"
+	assert_equal "$(snapshot)" "$before"
+	# A named target whose emulator is missing: the same.
+	run reg --reset -p yes -Q "$empty" aarch64
+	assert_failure 1
+	assert_line --partial "register: qemu-aarch64: cannot use interpreter $empty/qemu-aarch64-static"
+	assert_line "register: --reset: nothing can be registered, so nothing was removed"
+	assert_equal "$(snapshot)" "$before"
+	# --install all --uninstall 'qemu-*' likewise.
+	run reg --install all --uninstall 'qemu-*' -Q /nonexistent
+	assert_failure 1
+	assert_line "register: --uninstall: nothing can be registered, so nothing was removed"
+	assert_equal "$(snapshot)" "$before"
+	assert_foreign_intact
+}
+
+@test "--reset whose replacement cannot be registered (its emulator missing) keeps the old entry, says so, exit 1" {
+	reg --reset -p yes -Q "$FAKE" >/dev/null
+	local some=$BATS_TEST_TMPDIR/some-qemu
+	some_fake_qemu "$some" aarch64 riscv64
+	local s390x
+	s390x=$(entry qemu-s390x)
+	run reg --reset -p yes -Q "$some"
+	assert_failure 1
+	assert_line "Setting $some/qemu-aarch64-static as binfmt interpreter for aarch64"
+	assert_line "Setting $some/qemu-riscv64-static as binfmt interpreter for riscv64"
+	assert_line "register: qemu-s390x: kept as it is: its replacement cannot be registered: $some/qemu-s390x-static is not here (with --persistent yes the interpreter must exist when registering)"
+	assert_line "2 registered, 0 already present, 2 removed, 3 skipped, 29 failed"
+	# All 31 are there: two replaced, 29 as they were.
+	assert_equal "$(entries | grep -c '^qemu-')" 31
+	assert_equal "$(entry_field qemu-aarch64 interpreter)" "$some/qemu-aarch64-static"
+	assert_equal "$(entry qemu-s390x)" "$s390x"
+	# Run again with every emulator: all replaced, exit 0.
+	run reg --reset -p yes -Q "$FAKE"
+	assert_success
+	assert_equal "$(entry_field qemu-aarch64 interpreter)" "$FAKE/qemu-aarch64-static"
+	assert_foreign_intact
+}
+
+@test "a replacement the kernel refuses: the old entry is registered again as it was (exit 1)" {
+	reg --reset -p yes -Q "$FAKE" aarch64 riscv64 >/dev/null
+	in_instance sh -c 'echo 0 > "$1/qemu-riscv64"' sh "$BINFMT"
+	local old
+	old=$(entry qemu-riscv64)
+	local other=$BATS_TEST_TMPDIR/other-qemu
+	some_fake_qemu "$other" aarch64 riscv64
+	injected QUS_FAULT_REGISTER=EINVAL QUS_FAULT_ONLY=qemu-riscv64 QUS_FAULT_TIMES=1 -- \
+		--reset -p yes -Q "$other" aarch64 riscv64
+	assert_failure 1
+	assert_line "register: qemu-riscv64: the kernel rejected the entry as invalid (EINVAL); kernels older than 4.8 do not know flag F: use --persistent no there"
+	assert_line "register: qemu-riscv64: registered the old entry again, as it was"
+	assert_line "Setting $other/qemu-aarch64-static as binfmt interpreter for aarch64"
+	# Byte for byte what it was, disabled state included.
+	assert_equal "$(entry qemu-riscv64)" "$old"
+	assert_equal "$(entry_field qemu-aarch64 interpreter)" "$other/qemu-aarch64-static"
+	# --install --uninstall of the same entry: the same rule.
+	injected QUS_FAULT_REGISTER=EINVAL QUS_FAULT_ONLY=qemu-aarch64 QUS_FAULT_TIMES=1 -- \
+		--install aarch64 --uninstall aarch64 -Q "$FAKE"
+	assert_failure 1
+	assert_line "register: qemu-aarch64: registered the old entry again, as it was"
+	assert_equal "$(entry_field qemu-aarch64 interpreter)" "$other/qemu-aarch64-static"
+	assert_foreign_intact
+}
+
 # --- any number of entries (issue 11, item 8) -----------------------------
 
 # Names and contents of the entries named x*.
