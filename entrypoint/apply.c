@@ -15,11 +15,15 @@
 #include "targets.h"
 #include "words.h"
 
+/* A target the user named is never skipped in silence. Of the others, only
+ * a missing emulator is told, and only with --verbose: an image may ship
+ * some emulators and not others, as tonistiigi/binfmt's `all` expects. */
 void apply_note_skip(const struct plan_item *item)
 {
-	if (item->action == PLAN_SKIP_MISSING ||
-	    (item->named && item->action != PLAN_SKIP_UNNAMED))
-		report_note("skipping %s: %s", item->target->name, item->why);
+	if (item->named && item->action != PLAN_SKIP_UNNAMED)
+		report_skipped(item);
+	else if (item->action == PLAN_SKIP_MISSING)
+		report_detail("skipping %s: %s", item->target->name, item->why);
 }
 
 static const char *register_cause(const struct apply *a, int err, const struct plan_item *item,
@@ -69,6 +73,7 @@ static enum apply_outcome judge_existing(struct apply *a, const struct plan_item
 	}
 	binfmt_flags_format(e->flags, flags);
 	if (a->keep_different && e->enabled) {
+		report_present(item);
 		report_note("%s: already registered differently (interpreter %s, flags: %s); "
 			    "left as is: --uninstall it first to replace it", item->entry_name,
 			    interpreter_of(e), flags);
@@ -79,15 +84,14 @@ static enum apply_outcome judge_existing(struct apply *a, const struct plan_item
 	if (!e->enabled) {
 		/* --reset goes with the multiarch style only; --install users
 		 * replace an entry with --uninstall first. */
-		report_error("%s: registered but disabled (0 was written to it); %s",
-			     item->entry_name, a->keep_different
+		report_failed(item, "registered but disabled (0 was written to it); %s",
+			      a->keep_different
 			     ? "--uninstall it, then --install it again"
 			     : "run with --reset to enable it again");
 		return APPLY_FAILED;
 	}
-	report_error("%s: a different entry is already registered (interpreter %s, "
-		     "flags: %s); run with --reset to replace it", item->entry_name,
-		     interpreter_of(e), flags);
+	report_failed(item, "a different entry is already registered (interpreter %s, "
+		      "flags: %s); run with --reset to replace it", interpreter_of(e), flags);
 	return APPLY_FAILED;
 }
 
@@ -124,8 +128,7 @@ static enum apply_outcome register_item(struct apply *a, const struct plan_item 
 			return APPLY_IN_PLACE;
 		}
 		if (r != EEXIST) {
-			report_error("%s: %s", item->entry_name,
-				     register_cause(a, r, item, cause, sizeof(cause)));
+			report_failed(item, "%s", register_cause(a, r, item, cause, sizeof(cause)));
 			a->tally.failed++;
 			if (a->replacing[item - a->plan->items])
 				put_old_back(a, (size_t)(item - a->plan->items));
@@ -135,7 +138,7 @@ static enum apply_outcome register_item(struct apply *a, const struct plan_item 
 		if (r == 0)
 			return judge_existing(a, item, &e);
 	}
-	report_errno(r, "%s: cannot read the existing entry", item->entry_name);
+	report_failed(item, "cannot read the existing entry: %s", strerror(r));
 	a->tally.failed++;
 	return APPLY_FAILED;
 }
@@ -153,7 +156,7 @@ static void apply_item(struct apply *a, const struct plan_item *item)
 		break;
 	case PLAN_FAIL_INTERPRETER:
 	case PLAN_REFUSE_NATIVE:
-		report_error("%s: %s", item->entry_name, item->why);
+		report_failed(item, "%s", item->why);
 		t->failed++;
 		break;
 	case PLAN_SKIP_HOST:
@@ -166,19 +169,35 @@ static void apply_item(struct apply *a, const struct plan_item *item)
 	}
 }
 
-static bool remove_entry(struct apply *a, const char *name)
+/* Remove entry NAME. LABEL: NULL for --reset, else what --uninstall
+ * reports it as. Returns whether it went now. */
+static bool remove_entry(struct apply *a, const char *name, const char *label)
 {
 	struct tally *t = &a->tally;
+	char cause[512];
 	int r = binfmt_remove(a->b, name);
 
 	if (r == 0) {
-		report_removed(name);
+		if (label != NULL)
+			report_uninstalled(label, NULL);
+		else
+			report_removed(name);
 		t->removed++;
-	} else if (r != ENOENT) {  /* ENOENT: another process removed it */
-		report_errno(r, "%s: cannot remove", name);
-		t->failed++;
+		return true;
 	}
-	return r == 0;
+	if (r == ENOENT) {  /* another process removed it */
+		if (label != NULL)
+			report_uninstalled(label, "not found");
+		return false;
+	}
+	t->failed++;
+	if (label == NULL) {
+		report_errno(r, "%s: cannot remove", name);
+		return false;
+	}
+	snprintf(cause, sizeof(cause), "cannot remove %s: %s", name, strerror(r));
+	report_uninstalled(label, cause);
+	return false;
 }
 
 /* The plan item whose entry is NAME, or NULL. */
@@ -211,16 +230,31 @@ static void save_old(struct apply *a, size_t i, const char *name)
 		a->old[i][0] = '\0';
 }
 
-/* Remove NAME unless this run cannot put back what would replace it. */
-static void remove_replaceable(struct apply *a, const char *name)
+/* The entry NAME stays: ITEM, its replacement, cannot be registered. */
+static void report_kept(const char *name, const char *label, const struct plan_item *item)
+{
+	char cause[BINFMT_REGISTER_MAX + 1024];
+
+	if (label == NULL) {
+		report_error("%s: kept as it is: its replacement cannot be registered: %s",
+			     name, item->why);
+		return;
+	}
+	snprintf(cause, sizeof(cause), "%s kept as it is: its replacement cannot be "
+		 "registered: %s", name, item->why);
+	report_uninstalled(label, cause);
+}
+
+/* Remove NAME unless this run cannot put back what would replace it.
+ * LABEL as for remove_entry. */
+static void remove_replaceable(struct apply *a, const char *name, const char *label)
 {
 	const struct plan_item *item = item_named(a->plan, name);
 	size_t i = item != NULL ? (size_t)(item - a->plan->items) : 0;
 
 	if (item != NULL && cannot_replace(item)) {
 		if (!a->kept[i]) {
-			report_error("%s: kept as it is: its replacement cannot be registered: %s",
-				     name, item->why);
+			report_kept(name, label, item);
 			a->tally.failed++;
 		}
 		a->kept[i] = true;
@@ -228,7 +262,7 @@ static void remove_replaceable(struct apply *a, const char *name)
 	}
 	if (item != NULL && item->action == PLAN_REGISTER)
 		save_old(a, i, name);
-	if (remove_entry(a, name) && item != NULL && item->action == PLAN_REGISTER)
+	if (remove_entry(a, name, label) && item != NULL && item->action == PLAN_REGISTER)
 		a->replacing[i] = true;
 }
 
@@ -245,9 +279,14 @@ int apply_reset(struct apply *a)
 	}
 	for (size_t i = 0; i < names.count; i++)
 		if (strncmp(names.names[i], "qemu-", 5) == 0)
-			remove_replaceable(a, names.names[i]);
+			remove_replaceable(a, names.names[i], NULL);
 	binfmt_names_release(&names);
 	return 0;
+}
+
+static bool is_glob(const char *item)
+{
+	return strpbrk(item, "*?[") != NULL;
 }
 
 /* Whether an --uninstall ITEM means ENTRY: its exact name (any entry, even
@@ -259,10 +298,23 @@ static bool uninstall_matches(const char *item, const char *entry)
 
 	if (strcmp(item, entry) == 0)
 		return true;
-	if (strpbrk(item, "*?[") != NULL)
+	if (is_glob(item))
 		return strncmp(entry, "qemu-", 5) == 0 && glob_match(item, entry);
 	t = target_lookup(item);
 	return t != NULL && strncmp(entry, "qemu-", 5) == 0 && strcmp(entry + 5, t->name) == 0;
+}
+
+/* The name tonistiigi/binfmt reports an --uninstall ITEM by: each entry a
+ * glob or an exact name matched, else the target an arch or platform name
+ * means ("arm64" and "linux/arm64" are "aarch64"), else ITEM itself. */
+static const char *uninstall_label(const char *item, const char *entry)
+{
+	const struct target *t;
+
+	if (entry != NULL && (is_glob(item) || strcmp(item, entry) == 0))
+		return entry;
+	t = target_lookup(item);
+	return t != NULL ? t->name : item;
 }
 
 int apply_uninstall(struct apply *a, const char *list)
@@ -285,12 +337,13 @@ int apply_uninstall(struct apply *a, const char *list)
 		}
 		for (size_t i = 0; i < names.count; i++) {
 			if (uninstall_matches(item, names.names[i])) {
-				remove_replaceable(a, names.names[i]);
+				remove_replaceable(a, names.names[i],
+						   uninstall_label(item, names.names[i]));
 				matched++;
 			}
 		}
 		if (matched == 0)
-			report_note("--uninstall: nothing registered matches '%s'", item);
+			report_uninstalled(uninstall_label(item, NULL), "not found");
 	}
 	binfmt_names_release(&names);
 	return 0;

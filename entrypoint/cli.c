@@ -30,6 +30,7 @@ enum option_id {
 	OPT_WATCH,
 	OPT_DOCTOR,
 	OPT_JSON,
+	OPT_VERBOSE,
 };
 
 struct option_spec {
@@ -66,6 +67,7 @@ static const struct option_spec specs[] = {
 	{ "watch", 0, true, true, OPT_WATCH },
 	{ "doctor", 0, false, false, OPT_DOCTOR },
 	{ "json", 0, false, false, OPT_JSON },
+	{ "verbose", 0, false, false, OPT_VERBOSE },
 };
 
 #define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
@@ -239,6 +241,9 @@ static int apply_option(const struct option_spec *s, const char *value, struct o
 		return 0;
 	case OPT_JSON:
 		o->json = true;
+		return 0;
+	case OPT_VERBOSE:
+		o->verbose = true;
 		return 0;
 	case OPT_MOUNT:
 		if (value[0] == '\0')
@@ -489,7 +494,10 @@ void cli_usage(FILE *out)
 "      --install LIST|all       register these: QEMU targets (aarch64), arch\n"
 "                               names (arm64, riscv64, 386, loong64) or\n"
 "                               platforms (linux/arm/v7), comma separated;\n"
-"                               flags P, O, C and F unless -g, -c, -p no\n"
+"                               flags P, O, C and F unless -g, -c, -p no;\n"
+"                               all: amd64 386 arm64 arm riscv64 ppc64le\n"
+"                               s390x mips64 mips64le loong64, less this\n"
+"                               machine's own\n"
 "      --uninstall LIST         remove these entries: names, arch names,\n"
 "                               platforms or globs (qemu-*)\n"
 "      --status                 print a table of the entries and probes\n"
@@ -506,6 +514,8 @@ void cli_usage(FILE *out)
 "                               with PROGRAM, which entry takes it\n"
 "      --json                   --doctor and --status as one JSON document\n"
 "\n"
+"      --verbose                also print the routine notes (binfmt_misc\n"
+"                               mounted, what the flags mean, skipped targets)\n"
 "  -h, --help                   print this help and exit\n"
 "      --version                print the version and exit\n"
 "\n"

@@ -60,6 +60,7 @@ struct options {
 	unsigned watch_seconds;    /* --watch N; 0: do not watch */
 	bool doctor;               /* --doctor; named[0] is the PROGRAM, if any */
 	bool json;                 /* --json */
+	bool verbose;              /* --verbose: the routine notes too */
 	/* Which of -p, -c, -g were given: --install has other defaults. */
 	bool persistent_set;
 	bool credential_set;

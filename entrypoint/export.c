@@ -375,7 +375,10 @@ static int export_all(const struct format *f, const char *dir, const struct plan
 		fsync(dirfd);
 		close(dirfd);
 	}
-	printf("%u written, %u skipped, %u failed\n", t.written, t.skipped, t.failed);
+	/* QEMU's script prints only the "Setting ..." lines: the count is ours,
+	 * so it goes where the notes go. */
+	fflush(stdout);
+	fprintf(stderr, "%u written, %u skipped, %u failed\n", t.written, t.skipped, t.failed);
 	if (t.written > 0)
 		note_loading(f, dir);
 	return t.failed > 0 ? EXIT_SOME_FAILED : EXIT_DONE;

@@ -104,9 +104,10 @@ static int open_binfmt(const struct options *o, struct binfmt *b, bool for_chang
 		report_failure(&err, open_advice(r));
 		return -1;
 	}
+	/* Routine in every container, whose procfs is fresh. */
 	if (b->mounted)
-		report_note("mounted binfmt_misc at %s%s", o->mount_dir,
-			    userns ? " (a private instance of this user namespace)" : "");
+		report_detail("mounted binfmt_misc at %s%s", o->mount_dir,
+			      userns ? " (a private instance of this user namespace)" : "");
 	return 0;
 }
 
@@ -139,8 +140,8 @@ static void keep_entries_alive(const struct binfmt *b)
 	case HOSTNS_SAME:
 		return;
 	case HOSTNS_KEPT:
-		report_note("the host keeps binfmt_misc mounted (seen through process %d, this "
-			    "container's parent): the entries outlive this container", (int)via);
+		report_detail("the host keeps binfmt_misc mounted (seen through process %d, this "
+			      "container's parent): the entries outlive this container", (int)via);
 		return;
 	case HOSTNS_MOUNTED:
 		report_note("mounted binfmt_misc at %s in the host's mount namespace (through "
@@ -239,13 +240,13 @@ static int dry_run(void)
 static void explain_flags(void)
 {
 	if (plan.flags & BINFMT_FLAG_C)
-		report_note("--credential yes: setuid programs (sudo, su, ping) run emulated "
-			    "with the credentials of their owner, root for most of them");
+		report_detail("--credential yes: setuid programs (sudo, su, ping) run emulated "
+			      "with the credentials of their owner, root for most of them");
 	if (!(plan.flags & BINFMT_FLAG_F))
-		report_note("without --persistent yes the kernel looks up each interpreter "
-			    "at every exec, in the mount namespace of the program started: "
-			    "those paths must exist there (on the host, in each container "
-			    "or chroot)");
+		report_detail("without --persistent yes the kernel looks up each interpreter "
+			      "at every exec, in the mount namespace of the program started: "
+			      "those paths must exist there (on the host, in each container "
+			      "or chroot)");
 }
 
 /* How many plan items have ACTION. */
@@ -391,7 +392,7 @@ static int print_status_json(const struct binfmt *b, int status)
 }
 
 /* The tonistiigi/binfmt style: [--uninstall LIST] then [--install LIST],
- * progress on stderr and the JSON status on stdout. */
+ * its progress lines on stderr and the JSON status on stdout. */
 static int install_targets(const struct options *o)
 {
 	struct binfmt b;
@@ -400,7 +401,6 @@ static int install_targets(const struct options *o)
 
 	a->keep_different = true;
 	hold_signals_if_watching(o);
-	report_progress_to_stderr();
 	if (open_for_changes(o, &b) != 0)
 		return EXIT_BINFMT_UNUSABLE;
 	if (o->install != NULL)
@@ -466,8 +466,16 @@ int main(int argc, char *argv[])
 		print_version(&o);
 		return EXIT_DONE;
 	}
-	if (needs_plan(&o) && make_plan(&o) != 0)
+	report_set_verbose(o.verbose);
+	if (o.mode == MODE_INSTALL)
+		report_set_style(REPORT_TONISTIIGI);
+	if (needs_plan(&o) && make_plan(&o) != 0) {
+		/* tonistiigi/binfmt's callers parse stdout whatever happened:
+		 * they get the state, which nothing changed. */
+		if (o.mode == MODE_INSTALL)
+			show_status(&o);
 		return EXIT_USAGE;
+	}
 	switch (o.mode) {
 	case MODE_STATUS_JSON:
 	case MODE_STATUS_TABLE:

@@ -53,8 +53,17 @@ static int mark(struct plan *p, const char *name, const char *where, struct erro
 	return 0;
 }
 
-/* --install LIST: comma-separated names, or "all" for the default set. */
-static int mark_install_list(const char *list, struct plan *p, bool *all, struct error *err)
+/* "all" in --install: tonistiigi/binfmt's set, each target in it that is
+ * not of this machine's family and whose emulator is here. */
+static void mark_install_all(struct plan *p)
+{
+	for (size_t i = 0; i < p->count; i++)
+		if (target_in_install_all(p->items[i].target))
+			p->items[i].in_all = true;
+}
+
+/* --install LIST: comma-separated names, and "all". */
+static int mark_install_list(const char *list, struct plan *p, struct error *err)
 {
 	const char *cursor = list;
 	char name[64];
@@ -65,7 +74,7 @@ static int mark_install_list(const char *list, struct plan *p, bool *all, struct
 			return error_set(err, 0, "--install: '%s' holds an empty or overlong "
 					  "name", list);
 		if (strcmp(name, "all") == 0)
-			*all = true;
+			mark_install_all(p);
 		else if (mark(p, name, " in --install", err) != 0)
 			return -1;
 	}
@@ -73,20 +82,18 @@ static int mark_install_list(const char *list, struct plan *p, bool *all, struct
 }
 
 /* Which targets the user chose: by name on the line or in --install.
- * *ANY_NAMED tells whether the choice is limited to the named ones. */
+ * *ANY_NAMED tells whether the choice is limited to those (the multiarch
+ * style without TARGETs registers every one). */
 static int mark_named(const struct options *o, struct plan *p, bool *any_named,
 		      struct error *err)
 {
-	bool all = false;
-
 	for (size_t i = 0; i < o->named_count; i++)
 		if (mark(p, o->named[i], "", err) != 0)
 			return -1;
-	if (o->install != NULL && mark_install_list(o->install, p, &all, err) != 0)
+	if (o->install != NULL && mark_install_list(o->install, p, err) != 0)
 		return -1;
 	/* --uninstall alone registers nothing. */
-	*any_named = o->named_count > 0 || (o->install != NULL && !all) ||
-		     (o->uninstall != NULL && o->install == NULL);
+	*any_named = o->named_count > 0 || o->install != NULL || o->uninstall != NULL;
 	return 0;
 }
 
@@ -146,7 +153,7 @@ static void decide(const struct options *o, const struct target *host, struct pl
 		set_why(item, PLAN_SKIP_FAMILY,
 			"%s is of this machine's family (%s) and runs natively; "
 			"--ignore-family yes registers it", t->name, t->family);
-	else if (any_named && !item->named)
+	else if (any_named && !item->named && !item->in_all)
 		item->action = PLAN_SKIP_UNNAMED;
 }
 

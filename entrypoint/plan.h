@@ -25,6 +25,7 @@ struct plan_item {
 	const struct target *target;
 	enum plan_action action;
 	bool named;                          /* named on the command line */
+	bool in_all;                         /* in --install all's set */
 	char entry_name[BINFMT_FIELD_MAX];   /* qemu-<target> */
 	/* The register string holds the path, so it is never longer. */
 	char interpreter[BINFMT_REGISTER_MAX + 1];

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,40 +63,129 @@ void report_errno(int errnum, const char *fmt, ...)
 	report_failure(&e, NULL);
 }
 
-static FILE *progress;
+static bool verbose;
 
-void report_progress_to_stderr(void)
+void report_set_verbose(bool on)
 {
-	progress = stderr;
+	verbose = on;
 }
 
-static FILE *progress_stream(void)
+void report_detail(const char *fmt, ...)
 {
-	return progress != NULL ? progress : stdout;
+	va_list ap;
+
+	if (!verbose)
+		return;
+	va_start(ap, fmt);
+	vreport("note: ", fmt, ap);
+	va_end(ap);
 }
 
-/* multiarch's /register and QEMU's script print exactly this. */
+static enum report_style style = REPORT_MULTIARCH;
+
+void report_set_style(enum report_style chosen)
+{
+	style = chosen;
+}
+
+/* The name tonistiigi/binfmt prints for a target: its Go architecture, the
+ * second part of its first platform ("linux/arm/v7" -> "arm"); a target
+ * without a platform goes by its QEMU name. */
+static void install_name(const struct target *t, char *out, size_t size)
+{
+	const char *arch = strchr(t->platforms, '/');
+	size_t len;
+
+	if (arch == NULL) {
+		snprintf(out, size, "%s", t->name);
+		return;
+	}
+	arch++;
+	len = strcspn(arch, "/,");
+	snprintf(out, size, "%.*s", (int)len, arch);
+}
+
+/* "installing: arm64 " + WHAT, tonistiigi/binfmt's line, on stderr. */
+static void installing(const struct plan_item *item, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void installing(const struct plan_item *item, const char *fmt, ...)
+{
+	char name[64];
+	va_list ap;
+
+	install_name(item->target, name, sizeof(name));
+	fflush(stdout);
+	fprintf(stderr, "installing: %s ", name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* multiarch's /register and QEMU's script print exactly this, on stdout:
+ * the one line there that their users' scripts grep. */
 void report_registered(const struct plan_item *item)
 {
-	fprintf(progress_stream(), "Setting %s as binfmt interpreter for %s\n",
-		item->interpreter, item->target->name);
+	if (style == REPORT_TONISTIIGI)
+		installing(item, "OK");
+	else
+		printf("Setting %s as binfmt interpreter for %s\n", item->interpreter,
+		       item->target->name);
 }
 
 void report_present(const struct plan_item *item)
 {
-	fprintf(progress_stream(), "Already registered: %s as binfmt interpreter for %s\n",
+	if (style == REPORT_TONISTIIGI) {
+		installing(item, "%s already registered", item->entry_name);
+		return;
+	}
+	fflush(stdout);
+	fprintf(stderr, "Already registered: %s as binfmt interpreter for %s\n",
 		item->interpreter, item->target->name);
+}
+
+void report_failed(const struct plan_item *item, const char *fmt, ...)
+{
+	char message[BINFMT_REGISTER_MAX + 1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	if (style == REPORT_TONISTIIGI)
+		installing(item, "%s: %s", item->entry_name, message);
+	else
+		report_error("%s: %s", item->entry_name, message);
+}
+
+void report_skipped(const struct plan_item *item)
+{
+	if (style == REPORT_TONISTIIGI)
+		installing(item, "skipped: %s", item->why);
+	else
+		report_note("skipping %s: %s", item->target->name, item->why);
 }
 
 void report_removed(const char *name)
 {
-	fprintf(progress_stream(), "Removed %s\n", name);
+	fflush(stdout);
+	fprintf(stderr, "Removed %s\n", name);
+}
+
+/* tonistiigi/binfmt: "uninstalling: aarch64 OK", "... not found". */
+void report_uninstalled(const char *label, const char *cause)
+{
+	fflush(stdout);
+	fprintf(stderr, "uninstalling: %s %s\n", label, cause != NULL ? cause : "OK");
 }
 
 void report_summary(const struct tally *t)
 {
-	fprintf(progress_stream(),
-		"%u registered, %u already present, %u removed, %u skipped, %u failed\n",
+	if (style == REPORT_TONISTIIGI && !verbose)
+		return;
+	fflush(stdout);
+	fprintf(stderr, "%u registered, %u already present, %u removed, %u skipped, %u failed\n",
 		t->registered, t->present, t->removed, t->skipped, t->failed);
 }
 

@@ -2,6 +2,8 @@
 #ifndef QUS_REPORT_H
 #define QUS_REPORT_H
 
+#include <stdbool.h>
+
 #include "binfmt.h"
 #include "error.h"
 #include "plan.h"
@@ -14,26 +16,53 @@ struct tally {
 	unsigned failed;
 };
 
+/* Whose lines the progress follows: users' scripts grep one or the other. */
+enum report_style {
+	/* multiarch/qemu-user-static and QEMU's script: on stdout only the
+	 * "Setting ..." line of each entry registered; all else on stderr. */
+	REPORT_MULTIARCH,
+	/* tonistiigi/binfmt (--install, --uninstall): "installing: arm64 OK",
+	 * "uninstalling: aarch64 OK" ... on stderr; stdout holds the JSON. */
+	REPORT_TONISTIIGI,
+};
+
+void report_set_style(enum report_style chosen);
+
+/* --verbose: also print the notes that are routine (report_detail). */
+void report_set_verbose(bool on);
+
 /* "register: MESSAGE" on stderr. */
 void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "register: warning: MESSAGE" on stderr. */
 void report_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "register: note: MESSAGE" on stderr. */
+/* "register: note: MESSAGE" on stderr: something the user should know. */
 void report_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same, only with --verbose: what happens on every ordinary run (a
+ * container mounting binfmt_misc, the meaning of the default flags). */
+void report_detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "register: " and E as error_format writes it (with ADVICE, or NULL). */
 void report_failure(const struct error *e, const char *advice);
 /* The same for a message and the errno that says why: "register: MESSAGE: STRERROR". */
 void report_errno(int errnum, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Progress lines go to stdout, or to stderr when stdout carries a document
- * (--install prints JSON there). */
-void report_progress_to_stderr(void);
-
-/* The line users and scripts grep for, on stdout. */
+/* One target's outcome, in the style set: registered now; already there
+ * (identical, or kept as --install keeps it); failed, with the cause; or
+ * skipped although named (the plan says why). */
 void report_registered(const struct plan_item *item);
 void report_present(const struct plan_item *item);
+void report_failed(const struct plan_item *item, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void report_skipped(const struct plan_item *item);
+
+/* Removals. --reset: the entry NAME. --uninstall: LABEL is the name as
+ * tonistiigi/binfmt prints it (the entry's name, or the target's for an
+ * arch or platform name); CAUSE NULL when it went, else why not. */
 void report_removed(const char *name);
+void report_uninstalled(const char *label, const char *cause);
+
+/* "31 registered, 0 already present, ..." on stderr (tonistiigi's style
+ * prints none: only with --verbose). */
 void report_summary(const struct tally *t);
 
 /* S as a JSON string on stdout. Bytes outside printable ASCII become

@@ -271,3 +271,20 @@ bool target_matches(const struct target *t, const unsigned char *head, size_t le
 			return false;
 	return true;
 }
+
+/* What `--install all` means: the ten architectures tonistiigi/binfmt
+ * installs (its cmd/binfmt/config.go), which docker/setup-qemu-action users
+ * get from `platforms: all`. The other targets are there by name, and
+ * through the multiarch style (`--reset -p yes` registers every one). */
+static const char *const install_all[] = {
+	"x86_64", "i386", "aarch64", "arm", "riscv64",
+	"ppc64le", "s390x", "mips64", "mips64el", "loongarch64",
+};
+
+bool target_in_install_all(const struct target *t)
+{
+	for (size_t i = 0; i < sizeof(install_all) / sizeof(install_all[0]); i++)
+		if (strcmp(install_all[i], t->name) == 0)
+			return true;
+	return false;
+}

@@ -31,6 +31,11 @@ const struct target *target_by_name(const char *name);
  * or an OCI platform ("linux/arm64", "linux/arm/v7"). NULL when unknown. */
 const struct target *target_lookup(const char *name);
 
+/* Whether `--install all` installs T: tonistiigi/binfmt's ten architectures
+ * (amd64, 386, arm64, arm, riscv64, ppc64le, s390x, mips64, mips64le,
+ * loong64), less those of this machine's family. */
+bool target_in_install_all(const struct target *t);
+
 /* Index of T in targets[]. */
 size_t target_index(const struct target *t);
 

@@ -265,7 +265,7 @@ qemu-riscv64"
 	assert_line "run --rm --privileged --pid=host $image "
 }
 
-@test "the composite action: an explicit image, all platforms, credential yes and persistent no give flags POC on every foreign target" {
+@test "the composite action: an explicit image, all platforms, credential yes and persistent no give flags POC on each of setup-qemu-action's architectures" {
 	make_fake_docker
 	instance_start
 	local image=localhost/qemu-user-static:latest
@@ -273,7 +273,8 @@ qemu-riscv64"
 		run --separate-stderr node_tool run-composite "$ACTION" image="$image" persistent=no credential=yes
 	assert_success
 	assert_equal "$(jq -r .image <<<"$output")" "$image"
-	[ "$(entries | grep -c .)" -ge 31 ] || fail "expected every foreign target: $(entries | wc -l)"
+	# `all`: tonistiigi/binfmt's architectures, less this machine's own.
+	assert_equal "$(entries | tr '\n' ' ')" "qemu-aarch64 qemu-arm qemu-loongarch64 qemu-mips64 qemu-mips64el qemu-ppc64le qemu-riscv64 qemu-s390x "
 	assert_equal "$(entry_field qemu-s390x flags:)" POC
 	jq -r .platforms <<<"$output" | tr , '\n' | grep -qx linux/s390x
 	# A bad input is refused by register, and the action fails.

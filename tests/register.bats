@@ -75,10 +75,33 @@ add_foreign_entries() {
 	assert_equal "$(entry_field qemu-aarch64 flags:)" P
 }
 
-@test "-c yes explains, in one line, what credentials mean" {
+@test "-c yes explains, in one line, what credentials mean, with --verbose (a routine note otherwise kept quiet)" {
 	run reg -c yes -p yes -Q "$FAKE" riscv64
 	assert_success
-	assert_line --partial "note: --credential yes: setuid programs"
+	refute_output --partial "note:"
+	run reg -c yes -p yes --verbose -Q "$FAKE" --reset riscv64
+	assert_success
+	assert_line "register: note: --credential yes: setuid programs (sudo, su, ping) run emulated with the credentials of their owner, root for most of them"
+}
+
+@test "multiarch's stdout: only the Setting line of each entry registered; Removed, Already registered and the summary go to stderr" {
+	reg -p yes -Q "$FAKE" aarch64 s390x
+	run --separate-stderr reg --reset -p yes -Q "$FAKE" aarch64 riscv64
+	assert_success
+	assert_equal "$output" "$(printf 'Setting %s as binfmt interpreter for %s\n' \
+		"$FAKE/qemu-aarch64-static" aarch64 "$FAKE/qemu-riscv64-static" riscv64)"
+	assert_equal "$stderr" $'Removed qemu-aarch64\nRemoved qemu-s390x\n2 registered, 0 already present, 2 removed, 32 skipped, 0 failed'
+	run --separate-stderr reg -p yes -Q "$FAKE" aarch64
+	assert_success
+	assert_equal "$output" ""
+	assert_equal "$stderr" "Already registered: $FAKE/qemu-aarch64-static as binfmt interpreter for aarch64
+0 registered, 1 already present, 0 removed, 33 skipped, 0 failed"
+	# A failure: on stderr, and nothing on stdout.
+	run --separate-stderr reg -p no -Q "$FAKE" aarch64
+	assert_failure 1
+	assert_equal "$output" ""
+	assert_equal "$stderr" "register: qemu-aarch64: a different entry is already registered (interpreter $FAKE/qemu-aarch64-static, flags: F); run with --reset to replace it
+0 registered, 0 already present, 0 removed, 33 skipped, 1 failed"
 }
 
 @test "entries that are not QEMU's survive --reset untouched" {
@@ -165,18 +188,26 @@ add_foreign_entries() {
 	instance_stop
 	run unshare --user --map-root-user --mount sh -c '
 		mount -t tmpfs -o size=4k empty /proc/sys/fs/binfmt_misc || exit 9
-		"$1" --reset -p yes --private-instance -Q "$2" aarch64 && cat /proc/sys/fs/binfmt_misc/qemu-aarch64' sh "$REGISTER" "$FAKE"
+		"$1" --reset -p yes --private-instance --verbose -Q "$2" aarch64 && cat /proc/sys/fs/binfmt_misc/qemu-aarch64' sh "$REGISTER" "$FAKE"
 	assert_success
 	assert_line "register: note: mounted binfmt_misc at /proc/sys/fs/binfmt_misc (a private instance of this user namespace)"
 	assert_line "Setting $FAKE/qemu-aarch64-static as binfmt interpreter for aarch64"
 	assert_line "interpreter $FAKE/qemu-aarch64-static"
+	# Without --verbose the mount is routine, said nowhere: the plain status
+	# call prints its JSON document and nothing on stderr.
+	run --separate-stderr unshare --user --map-root-user --mount sh -c '
+		mount -t tmpfs -o size=4k empty /proc/sys/fs/binfmt_misc || exit 9
+		"$1" --private-instance' sh "$REGISTER"
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(jq -c .emulators <<<"$output")" '[]'
 }
 
-@test "with F, targets whose emulator is absent are skipped with a note; a named one is a failure" {
+@test "with F, targets whose emulator is absent are skipped (a note with --verbose); a named one is a failure" {
 	local some=$BATS_TEST_TMPDIR/some
 	mkdir -p "$some"
 	ln -s "$HELPERS/reporter" "$some/qemu-aarch64-static"
-	run reg -p yes -Q "$some"
+	run reg -p yes -Q "$some" --verbose
 	assert_success
 	assert_line "register: note: skipping riscv64: $some/qemu-riscv64-static is not here (with --persistent yes the interpreter must exist when registering)"
 	assert_line "1 registered, 0 already present, 0 removed, 33 skipped, 0 failed"
@@ -188,7 +219,7 @@ add_foreign_entries() {
 }
 
 @test "without F, entries are written as asked, with a note that the paths must exist where programs run" {
-	run reg -Q /nonexistent/bin riscv64
+	run reg -Q /nonexistent/bin riscv64 --verbose
 	assert_success
 	assert_line --partial "note: without --persistent yes the kernel looks up each interpreter at every exec"
 	assert_equal "$(entry_field qemu-riscv64 interpreter)" /nonexistent/bin/qemu-riscv64-static

@@ -147,8 +147,12 @@ statfs_between() {
 	refute grep -q 'execveat(' "$TRACES/reset"
 }
 
-@test "-c yes prints its one-line explanation and registers with flags OC" {
+@test "-c yes registers with flags OC, and with --verbose prints its one-line explanation" {
 	run reg --reset -p yes -c yes -Q "$FAKE" aarch64
+	assert_success
+	refute_output --partial "--credential yes"
+	assert_equal "$(entry_field qemu-aarch64 flags:)" OCF
+	run reg --reset -p yes -c yes --verbose -Q "$FAKE" aarch64
 	assert_success
 	assert_line "register: note: --credential yes: setuid programs (sudo, su, ping) run emulated with the credentials of their owner, root for most of them"
 	[ "$(grep -c -- '--credential' <<<"$output")" -eq 1 ]

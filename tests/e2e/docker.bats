@@ -89,7 +89,8 @@ teardown() {
 	host_binfmt_mount
 	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest --install all
 	assert_success
-	assert_equal "$(jq '.emulators | length' <<<"$output")" 31
+	# `all`: tonistiigi/binfmt's architectures, less this machine's own.
+	assert_equal "$(jq -r '.emulators | join(" ")' <<<"$output")" "qemu-aarch64 qemu-arm qemu-loongarch64 qemu-mips64 qemu-mips64el qemu-ppc64le qemu-riscv64 qemu-s390x"
 	assert_equal "$(host_entry_field qemu-aarch64 flags:)" POCF
 	# The action's second call, parsed as it does (JSON.parse of stdout).
 	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest

@@ -207,7 +207,8 @@ uname_in() {
 	host_binfmt_mount
 	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest --install all
 	assert_success
-	assert_equal "$(jq '.emulators | length' <<<"$output")" 31
+	# `all`: tonistiigi/binfmt's architectures, less this machine's own.
+	assert_equal "$(jq -r '.emulators | join(" ")' <<<"$output")" "qemu-aarch64 qemu-arm qemu-loongarch64 qemu-mips64 qemu-mips64el qemu-ppc64le qemu-riscv64 qemu-s390x"
 	assert_equal "$(host_entry_field qemu-riscv64 flags:)" POCF
 	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest
 	assert_success

@@ -75,6 +75,12 @@ static void modes(void)
 	PARSE("--mount", "/m", "--private-instance");
 	ok(o.mode == MODE_STATUS_JSON && o.private_instance, "--mount and --private-instance "
 	   "ask for no change");
+	/* --verbose only says more. */
+	PARSE("--verbose");
+	ok(o.verbose && o.mode == MODE_STATUS_JSON, "--verbose asks for no change");
+	PARSE("--install", "all", "--verbose");
+	ok(o.verbose && o.mode == MODE_INSTALL, "--verbose goes with --install");
+	is_int(PARSE("--verbose=yes"), -1, "--verbose takes no value");
 }
 
 static void defaults_and_environment(void)
@@ -315,7 +321,7 @@ static void too_many_targets(void)
 
 int main(void)
 {
-	plan(201);
+	plan(204);
 	modes();
 	defaults_and_environment();
 	every_option();
