@@ -528,9 +528,32 @@ static int add_name(const char *name, void *ctx)
 	return 0;
 }
 
-static int by_name(const void *a, const void *b)
+/* Move the name at ROOT down the heap NAMES[0, N) to its place. */
+static void sift_down(const char **names, size_t root, size_t n)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	for (size_t child; (child = 2 * root + 1) < n; root = child) {
+		if (child + 1 < n && strcmp(names[child], names[child + 1]) < 0)
+			child++;
+		if (strcmp(names[root], names[child]) >= 0)
+			return;
+		const char *t = names[root];
+		names[root] = names[child];
+		names[child] = t;
+	}
+}
+
+/* Heapsort: n log n for any number of names, in a few dozen bytes of code
+ * (libc's qsort would add a kilobyte to a program that counts them). */
+static void sort_names(const char **names, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift_down(names, i, n);
+	for (size_t end = n; end-- > 1;) {
+		const char *t = names[0];
+		names[0] = names[end];
+		names[end] = t;
+		sift_down(names, 0, end);
+	}
 }
 
 /* Map room for CAPACITY names of POOL_SIZE bytes in all. */
@@ -568,7 +591,7 @@ int binfmt_list(const struct binfmt *b, struct binfmt_names *names)
 			return errno;
 		r = binfmt_each_name(b->dirfd, add_name, &f);
 		if (r == 0) {
-			qsort(names->names, names->count, sizeof(*names->names), by_name);
+			sort_names(names->names, names->count);
 			return 0;
 		}
 		binfmt_names_release(names);
