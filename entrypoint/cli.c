@@ -524,6 +524,8 @@ void cli_usage(FILE *out)
 "Exit status: 0 all done; 1 some target failed (the others were done), or\n"
 "--doctor found a problem; 2 usage or input error (nothing was changed);\n"
 "3 binfmt_misc unusable (not mounted and may not be mounted, missing, not\n"
-"writable, or a private instance that was not asked for).\n",
+"writable, or a private instance that was not asked for); 4 all done, but\n"
+"stdout could not be written (a closed pipe, a full disk): its output was\n"
+"lost. A write error on stdout never stops a registration halfway.\n",
 	      out);
 }

@@ -443,7 +443,7 @@ static bool needs_plan(const struct options *o)
 	       (o->mode == MODE_INSTALL && o->install != NULL);
 }
 
-int main(int argc, char *argv[])
+static int run(int argc, char *argv[])
 {
 	const struct environment env = {
 		.qemu_bin_dir = getenv("QEMU_BIN_DIR"),
@@ -453,13 +453,13 @@ int main(int argc, char *argv[])
 	struct options o;
 	struct error err;
 
-	streams_guard();
 	if (cli_parse(argc, argv, &env, &o, &err) != 0) {
 		usage_error(err.message);
 		return EXIT_USAGE;
 	}
 	if (o.help) {
 		cli_usage(stdout);
+		streams_after_large_write();
 		return EXIT_DONE;
 	}
 	if (o.version) {
@@ -492,4 +492,10 @@ int main(int argc, char *argv[])
 		return install_targets(&o);
 	}
 	return EXIT_USAGE;
+}
+
+int main(int argc, char *argv[])
+{
+	streams_guard();
+	return streams_finish(run(argc, argv));
 }

@@ -5,13 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "streams.h"
+
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 
 static void vreport(const char *prefix, const char *fmt, va_list ap)
 {
 	/* stdout first, so that a note lands after the lines it follows. */
-	fflush(stdout);
+	streams_flush_stdout();
 	fprintf(stderr, "register: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
