@@ -128,10 +128,10 @@ static int parse_yes_no(const struct option_spec *s, const char *value, bool *ou
 /* A ".." component would let a path escape the folder the user meant. */
 static bool has_dotdot_component(const char *path)
 {
-	for (const char *p = path; (p = strstr(p, "..")) != NULL; p += 2) {
+	for (const char *p = path; *p != '\0'; p++) {
 		bool starts = p == path || p[-1] == '/';
-		bool ends = p[2] == '\0' || p[2] == '/';
-		if (starts && ends)
+		bool ends = p[1] == '.' && (p[2] == '\0' || p[2] == '/');
+		if (p[0] == '.' && starts && ends)
 			return true;
 	}
 	return false;

@@ -37,6 +37,7 @@
 #include "targets.h"
 #include "lines.h"
 #include "report.h"
+#include "streams.h"
 
 #define HOST_BINFMT "/proc/sys/fs/binfmt_misc"
 #define RUN_SECONDS 5
@@ -218,12 +219,15 @@ static struct mounts read_mounts(pid_t pid, dev_t dev)
 	m.readable = true;
 	/* "ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS... - TYPE SOURCE ..." */
 	while (line_reader_next(&f, line, sizeof(line))) {
-		const char *dash = strstr(line, " - ");
+		const char *dash = line_find(line, " - ");
 		const char *type = dash != NULL ? dash + 3 : NULL;
 		const char *device = skip_fields(line, 2);
-		char *end = NULL;
-		unsigned long long major = device != NULL ? strtoull(device, &end, 10) : 0;
-		unsigned long long minor = end != NULL && *end == ':' ? strtoull(end + 1, NULL, 10) : 0;
+		unsigned long long major = 0;
+		unsigned long long minor = 0;
+		const char *end = device != NULL ? line_decimal(device, &major) : NULL;
+
+		if (end != NULL && *end == ':')
+			line_decimal(end + 1, &minor);
 
 		if (field_is(type, "binfmt_misc")) {
 			m.mounted = true;
@@ -618,7 +622,7 @@ static int read_conf(const char *file, void *ctx)
 	struct line_reader f;
 
 	snprintf(key, sizeof(key), "\n%s\n", file);
-	if (len < 6 || strcmp(file + len - 5, ".conf") != 0 || strstr(bd->seen, key) != NULL)
+	if (len < 6 || strcmp(file + len - 5, ".conf") != 0 || line_find(bd->seen, key) != NULL)
 		return 0;
 	append_line(bd->seen, sizeof(bd->seen), file, len);
 	snprintf(path, sizeof(path), "%s%s/%s", d.root, bd->dir, file);
@@ -677,7 +681,7 @@ static bool check_systemd(void)
 		size_t used = strlen(list);
 
 		snprintf(key, sizeof(key), "\n%.*s\n", NAME_MAX, name);
-		if (!items[i].qemu || strstr(bd.names, key) != NULL)
+		if (!items[i].qemu || line_find(bd.names, key) != NULL)
 			continue;
 		if (missing++ < 4)
 			snprintf(list + used, sizeof(list) - used, "%s%.*s", used ? ", " : "",
@@ -841,7 +845,7 @@ static bool run_program(const char *path, struct run *r)
 	memset(r, 0, sizeof(*r));
 	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0)
 		return false;
-	fflush(stdout);
+	streams_flush_stdout();
 	pid = fork();
 	if (pid == 0)
 		child(path, out[1], report[1]);

@@ -53,17 +53,13 @@ static int read_numbers(const char *s, unsigned long long *out, int n)
 	int got = 0;
 
 	while (got < n) {
-		char *end;
-		unsigned long long v;
+		const char *end;
 
 		s += strspn(s, " \t");
-		if (*s < '0' || *s > '9')
+		end = line_decimal(s, &out[got]);
+		if (end == NULL)
 			break;
-		errno = 0;
-		v = strtoull(s, &end, 10);
-		if (errno != 0)
-			break;
-		out[got++] = v;
+		got++;
 		s = end;
 	}
 	return got;

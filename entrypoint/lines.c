@@ -73,3 +73,31 @@ void line_reader_close(struct line_reader *r)
 		close(r->fd);
 	r->fd = -1;
 }
+
+const char *line_find(const char *line, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *line != '\0'; line++)
+		if (strncmp(line, needle, n) == 0)
+			return line;
+	return n == 0 ? line : NULL;
+}
+
+const char *line_decimal(const char *s, unsigned long long *value)
+{
+	unsigned long long v = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned digit = (unsigned)(*p - '0');
+
+		if (v > (~0ULL - digit) / 10)
+			return NULL;
+		v = v * 10 + digit;
+	}
+	if (p == s)
+		return NULL;
+	*value = v;
+	return p;
+}

@@ -23,4 +23,13 @@ bool line_reader_next(struct line_reader *r, char *line, size_t size);
 
 void line_reader_close(struct line_reader *r);
 
+/* The first place NEEDLE occurs in LINE, or NULL. A plain scan: the lines
+ * are short, and libc's strstr would add a kilobyte to the program. */
+const char *line_find(const char *line, const char *needle);
+
+/* The decimal number at S (digits only) into *VALUE. Returns the end of it,
+ * or NULL when S does not start with a digit or the number overflows. In
+ * place of strtoull, which brings libc's whole number scanner. */
+const char *line_decimal(const char *s, unsigned long long *value);
+
 #endif
