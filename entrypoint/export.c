@@ -21,6 +21,7 @@
 
 #include "exit_status.h"
 #include "report.h"
+#include "streams.h"
 #include "targets.h"
 
 /* A file holds one register string or one template: the interpreter path
@@ -377,7 +378,7 @@ static int export_all(const struct format *f, const char *dir, const struct plan
 	}
 	/* QEMU's script prints only the "Setting ..." lines: the count is ours,
 	 * so it goes where the notes go. */
-	fflush(stdout);
+	streams_flush_stdout();
 	fprintf(stderr, "%u written, %u skipped, %u failed\n", t.written, t.skipped, t.failed);
 	if (t.written > 0)
 		note_loading(f, dir);

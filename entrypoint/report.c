@@ -117,7 +117,7 @@ static void installing(const struct plan_item *item, const char *fmt, ...)
 	va_list ap;
 
 	install_name(item->target, name, sizeof(name));
-	fflush(stdout);
+	streams_flush_stdout();
 	fprintf(stderr, "installing: %s ", name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -142,7 +142,7 @@ void report_present(const struct plan_item *item)
 		installing(item, "%s already registered", item->entry_name);
 		return;
 	}
-	fflush(stdout);
+	streams_flush_stdout();
 	fprintf(stderr, "Already registered: %s as binfmt interpreter for %s\n",
 		item->interpreter, item->target->name);
 }
@@ -171,14 +171,14 @@ void report_skipped(const struct plan_item *item)
 
 void report_removed(const char *name)
 {
-	fflush(stdout);
+	streams_flush_stdout();
 	fprintf(stderr, "Removed %s\n", name);
 }
 
 /* tonistiigi/binfmt: "uninstalling: aarch64 OK", "... not found". */
 void report_uninstalled(const char *label, const char *cause)
 {
-	fflush(stdout);
+	streams_flush_stdout();
 	fprintf(stderr, "uninstalling: %s %s\n", label, cause != NULL ? cause : "OK");
 }
 
@@ -186,7 +186,7 @@ void report_summary(const struct tally *t)
 {
 	if (style == REPORT_TONISTIIGI && !verbose)
 		return;
-	fflush(stdout);
+	streams_flush_stdout();
 	fprintf(stderr, "%u registered, %u already present, %u removed, %u skipped, %u failed\n",
 		t->registered, t->present, t->removed, t->skipped, t->failed);
 }

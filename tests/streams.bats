@@ -142,9 +142,13 @@ register_into_head() {
 	# A failure keeps its own status (1), and the loss is still said.
 	run in_instance sh -c '"$@" >/dev/full' sh "$REGISTER" -p yes -Q "$FAKE" aarch64 nonexistent-target
 	assert_failure 2
-	run in_instance sh -c '"$@" >/dev/full' sh "$REGISTER" -p yes -Q /nonexistent riscv64
+	local some=$BATS_TEST_TMPDIR/some-qemu
+	mkdir -p "$some"
+	ln -s "$HELPERS/reporter" "$some/qemu-aarch64-static"
+	run in_instance sh -c '"$@" >/dev/full' sh "$REGISTER" --reset -p yes -Q "$some" aarch64 riscv64
 	assert_failure 1
-	assert_line --partial "$LOST (No space left on device)"
+	assert_line --partial "register: qemu-riscv64: kept as it is: its replacement cannot be registered: cannot use interpreter"
+	assert_line "$LOST (No space left on device)"
 }
 
 @test "--watch with stdout on /dev/full: SIGTERM ends it with 4, not 0" {
