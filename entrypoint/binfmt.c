@@ -342,6 +342,16 @@ enum binfmt_open_result binfmt_open(struct binfmt *b, const char *path, bool for
 	return r;
 }
 
+bool binfmt_serves_this_process(const struct binfmt *b)
+{
+	struct stat here;
+	struct stat ours;
+
+	return b->mounted || (fstat(b->dirfd, &here) == 0 &&
+			      stat("/proc/sys/fs/binfmt_misc", &ours) == 0 &&
+			      here.st_dev == ours.st_dev);
+}
+
 int binfmt_recheck(const struct binfmt *b, struct error *err)
 {
 	if (is_binfmt_misc(b->dirfd) && (b->registerfd < 0 || is_binfmt_misc(b->registerfd)))

@@ -65,6 +65,12 @@ enum binfmt_open_result {
 enum binfmt_open_result binfmt_open(struct binfmt *b, const char *path, bool for_changes,
 				    bool may_mount, struct error *err);
 
+/* Whether the instance open in B is the one this process's own execs go
+ * through (so that a probe run here tests its entries): the one it mounted
+ * itself, or the one mounted at /proc/sys/fs/binfmt_misc. Not another
+ * instance reached by --mount, whose entries serve other processes. */
+bool binfmt_serves_this_process(const struct binfmt *b);
+
 /* Check, again, that what is open is still binfmt_misc (fstatfs), before a
  * batch of writes. Returns 0, or -1 with ERR. */
 int binfmt_recheck(const struct binfmt *b, struct error *err);

@@ -91,9 +91,19 @@ static void emit(enum level lv, const char *check, const char *subject, const ch
 	va_end(ap);
 	d.counts[lv]++;
 	if (!d.o->json) {
-		printf("%-8s %s: %s\n", level_names[lv], subject, msg);
-		if (fix != NULL)
-			printf("%-8s %s: %s\n", "", lv == LEVEL_INFO ? "change" : "fix", fix);
+		/* Names, paths and a program's PT_INTERP come from outside: each
+		 * line is escaped, so that none can add a line or a terminal
+		 * escape of its own. */
+		printf("%-8s ", level_names[lv]);
+		report_text(subject);
+		fputs(": ", stdout);
+		report_text(msg);
+		putchar('\n');
+		if (fix != NULL) {
+			printf("%-8s %s: ", "", lv == LEVEL_INFO ? "change" : "fix");
+			report_text(fix);
+			putchar('\n');
+		}
 		return;
 	}
 	printf("%s\n    {\"check\": ", d.later ? "," : "{\n  \"checks\": [");
@@ -269,8 +279,6 @@ static bool open_binfmt(void)
 {
 	struct error err = { 0 };
 	enum binfmt_open_result r;
-	struct stat seen;
-	struct stat ours;
 	const char *dir = d.o->mount_dir;
 	bool mounted = binfmt_mounted_at(dir);
 
@@ -302,8 +310,7 @@ static bool open_binfmt(void)
 	}
 	/* Probes go through the instance this process's execs use: only worth
 	 * running when that is the one looked at (not another, by --mount). */
-	d.probing = d.b.mounted || (stat(dir, &seen) == 0 && stat(HOST_BINFMT, &ours) == 0 &&
-				    seen.st_dev == ours.st_dev);
+	d.probing = binfmt_serves_this_process(&d.b);
 	if (mounted)
 		emit(LEVEL_OK, "mount", "mount", NULL, "binfmt_misc is mounted at %s", dir);
 	else

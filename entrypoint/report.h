@@ -65,9 +65,19 @@ void report_uninstalled(const char *label, const char *cause);
  * prints none: only with --verbose). */
 void report_summary(const struct tally *t);
 
-/* S as a JSON string on stdout. Bytes outside printable ASCII become
- * \u00XX: the document stays valid JSON whatever a name holds. */
+/* S as a JSON string on stdout: valid UTF-8 as it is, the quote, the
+ * backslash and control characters escaped as JSON requires, a byte that
+ * is not UTF-8 as \ufffd. The document stays valid whatever a name holds. */
 void report_json_string(const char *s);
+
+/* S, which came from outside (the kernel, a program, the command line), as
+ * text that cannot act on a terminal or add a line: control characters
+ * (C0, DEL, C1), bytes that are not UTF-8, and the backslash are escaped
+ * (\xHH, \\); printable UTF-8 is kept. report_text prints it on stdout;
+ * report_escape writes it into OUT (SIZE bytes, cut at a whole character)
+ * and returns its length. */
+void report_text(const char *s);
+size_t report_escape(const char *s, char *out, size_t size);
 
 /* One --dry-run line: the register string. */
 void report_dry_run(const struct plan_item *item);

@@ -86,13 +86,13 @@ int status_json(const struct binfmt *b)
 }
 
 /* The probe that shows whether the entry for target T works, if any. */
-static const char *probe_result(const struct target *t)
+static const char *probe_result(const struct target *t, bool probing)
 {
 	if (t == NULL)
 		return "-";
 	for (size_t i = 0; i < probe_count; i++)
 		if (strcmp(probes[i].target, t->name) == 0)
-			return probe_ok(i) ? "ok" : "failed";
+			return !probing ? "skipped" : probe_ok(i) ? "ok" : "failed";
 	return "-";
 }
 
@@ -101,16 +101,24 @@ static const struct target *target_of_entry(const char *name)
 	return strncmp(name, "qemu-", 5) == 0 ? target_by_name(name + 5) : NULL;
 }
 
-static void table_row(const char *name, const struct binfmt_entry *e, bool json, bool first)
+/* PROBING: whether a probe run here goes through these entries. */
+static void table_row(const char *name, const struct binfmt_entry *e, bool json, bool first,
+		      bool probing)
 {
 	const struct target *t = target_of_entry(name);
 	char flags[5];
 
 	binfmt_flags_format(e->flags, flags);
 	if (!json) {
-		printf("%-18s %-13s %-8s %-5s %-7s %s\n", name, t != NULL ? t->name : "-",
+		/* The kernel's names and paths are anyone's: escaped. */
+		char shown[4 * BINFMT_FIELD_MAX];
+
+		report_escape(name, shown, sizeof(shown));
+		printf("%-18s %-13s %-8s %-5s %-7s ", shown, t != NULL ? t->name : "-",
 		       e->enabled ? "enabled" : "disabled", flags[0] ? flags : "-",
-		       probe_result(t), e->interpreter);
+		       probe_result(t, probing));
+		report_text(e->interpreter);
+		putchar('\n');
 		return;
 	}
 	printf("%s\n  {\"entry\": ", first ? "" : ",");
@@ -123,11 +131,12 @@ static void table_row(const char *name, const struct binfmt_entry *e, bool json,
 	printf(", \"interpreter\": ");
 	report_json_string(e->interpreter);
 	printf(", \"flags\": \"%s\", \"enabled\": %s, \"probe\": \"%s\"}", flags,
-	       e->enabled ? "true" : "false", probe_result(t));
+	       e->enabled ? "true" : "false", probe_result(t, probing));
 }
 
 int status_table(const struct binfmt *b, bool json)
 {
+	bool probing = binfmt_serves_this_process(b);
 	struct binfmt_names names;
 	bool first = true;
 	int r = binfmt_list(b, &names);
@@ -144,11 +153,15 @@ int status_table(const struct binfmt *b, bool json)
 		int unread = binfmt_read(b, names.names[i], &e);
 
 		if (unread != 0) {
-			if (!json)
-				printf("%-18s (cannot read: %s)\n", names.names[i], strerror(unread));
+			if (!json) {
+				char shown[4 * BINFMT_FIELD_MAX];
+
+				report_escape(names.names[i], shown, sizeof(shown));
+				printf("%-18s (cannot read: %s)\n", shown, strerror(unread));
+			}
 			continue;
 		}
-		table_row(names.names[i], &e, json, first);
+		table_row(names.names[i], &e, json, first, probing);
 		first = false;
 	}
 	if (json)

@@ -163,3 +163,77 @@ statfs_between() {
 	refute_output --partial "--credential yes"
 	assert_equal "$(entry_field qemu-aarch64 flags:)" F
 }
+
+# --- what comes from outside is printed as data (issue 11, item 12) -------
+
+@test "--doctor PROGRAM: a crafted PT_INTERP cannot add a line or a terminal escape; it is shown escaped" {
+	local prog=$BATS_TEST_TMPDIR/crafted
+	"$HELPERS/mkelf" "$prog" 64 le 0xb7 dyn 0 $'/lib/ld\nok       kernel: all is well\e[2J\e]0;owned\a'
+	run reg --doctor "$prog"
+	# Exactly one line begins with "ok       kernel:", the doctor's own.
+	assert_equal "$(grep -c '^ok       kernel:' <<<"$output")" 1
+	[[ $output != *$'\e'* ]] || fail "an escape character reached the output"
+	[[ $output != *$'\a'* ]] || fail "a bell reached the output"
+	assert_line --partial 'loader /lib/ld\x0aok       kernel: all is well\x1b[2J\x1b]0;owned\x07'
+	# The JSON form carries the same bytes, escaped as JSON does.
+	run --separate-stderr reg --doctor --json "$prog"
+	assert_equal "$(jq -r '.checks[] | select(.check == "program") | .message' <<<"$output")" \
+		$'ELF 64-bit LSB for aarch64 (linux/arm64), dynamic, loader /lib/ld\nok       kernel: all is well\e[2J\e]0;owned\a'
+}
+
+@test "entry names and interpreters from the kernel: control characters escaped in --status and --doctor" {
+	# The kernel refuses a newline in a name, but takes other control bytes.
+	raw_register $':evil\e[2K\r:M::\\x01\\x02::/bin/tr\tue\e[0m:'
+	run reg --status
+	assert_success
+	[[ $output != *$'\e'* ]] || fail "an escape character reached --status"
+	[[ $output != *$'\r'* ]] || fail "a carriage return reached --status"
+	assert_line --regexp '^evil\\x1b\[2K\\x0d +- +enabled +- +- +/bin/tr\\x09ue\\x1b\[0m$'
+	run reg --doctor
+	[[ $output != *$'\e'* ]] || fail "an escape character reached --doctor"
+	assert_line --partial 'evil\x1b[2K\x0d: not a QEMU entry (/bin/tr\x09ue\x1b[0m)'
+}
+
+@test "JSON: UTF-8 names as they are, control characters and invalid bytes escaped; every document parses" {
+	raw_register ':café:M::\x01\x03::/usr/bin/ünïcode:'
+	raw_register $':bad\xff\xfe:M::\\x01\\x04::/bin/true:'
+	raw_register $':esc\e:M::\\x01\\x05::/bin/true:'
+	run --separate-stderr reg
+	assert_success
+	assert_output --partial '"café"'
+	assert_output --partial '"bad\ufffd\ufffd"'
+	assert_output --partial '"esc\u001b"'
+	jq -e '.emulators | index("café") != null' <<<"$output"
+	jq -e '.emulators | index("bad\ufffd\ufffd") != null' <<<"$output"
+	run --separate-stderr reg --status --json
+	assert_success
+	assert_output --partial '"interpreter": "/usr/bin/ünïcode"'
+	jq -e '[.[] | .entry] | index("esc\u001b") != null' <<<"$output"
+	run --separate-stderr reg --doctor --json
+	jq -e '[.checks[] | .subject] | index("café") != null' <<<"$output"
+	# Text: valid UTF-8 as it is, the invalid bytes escaped.
+	run reg --status
+	assert_line --regexp '^café '
+	assert_line --regexp '^bad\\xff\\xfe '
+}
+
+@test "--status --mount DIR of another instance: probes are not run through this one's entries" {
+	# This instance has a working arm64 entry; seen from a nested user
+	# namespace with an (empty) instance of its own, through a bind mount.
+	reg --install arm64 -Q "$QEMU_BIN" >/dev/null 2>&1
+	run reg --status
+	assert_line --regexp '^qemu-aarch64 +aarch64 +enabled +POCF +ok '
+	in_instance sh -c 'mkdir -p /tmp/qus-outer && mount --bind "$1" /tmp/qus-outer' sh "$BINFMT"
+	run in_instance unshare --user --map-root-user --mount sh -c \
+		'mount -t binfmt_misc binfmt_misc "$1" && "$2" --status --mount /tmp/qus-outer' sh "$BINFMT" "$SHIPPED"
+	assert_success
+	assert_line --regexp '^qemu-aarch64 +aarch64 +enabled +POCF +skipped '
+	run in_instance unshare --user --map-root-user --mount sh -c \
+		'mount -t binfmt_misc binfmt_misc "$1" && "$2" --status --json --mount /tmp/qus-outer' sh "$BINFMT" "$SHIPPED"
+	assert_success
+	assert_equal "$(jq -r '.[] | select(.entry == "qemu-aarch64") | .probe' <<<"$output")" skipped
+	# Its own instance, through --mount: probed.
+	run reg --status --mount /tmp/qus-outer
+	assert_line --regexp '^qemu-aarch64 +aarch64 +enabled +POCF +ok '
+	in_instance umount /tmp/qus-outer
+}
