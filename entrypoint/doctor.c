@@ -1025,6 +1025,17 @@ static void check_program(const char *path)
 		report_run(path, &r, it, &x);
 }
 
+/* The process through which the host's files and mounts are seen: an
+ * ancestor in the machine's initial mount namespace, or 0. */
+static pid_t host_process(void)
+{
+	struct hostns_host host;
+	pid_t pid = hostns_find_host(&host) == HOSTNS_ABOVE ? host.pid : 0;
+
+	hostns_host_release(&host);
+	return pid;
+}
+
 /* Fixes name the image when this runs in a container: one in a PID
  * namespace of its own, or (--pid=host) below a process of another mount
  * namespace. /.dockerenv would say nothing: some machines are built from
@@ -1044,7 +1055,7 @@ int doctor_run(const struct options *o)
 	d.enabled = true;
 	d.host = host_detect(o->host_arch, &host_name);
 	d.userns = hostns_in_user_namespace();
-	d.outer = hostns_outer_ancestor();
+	d.outer = host_process();
 	/* A user namespace has no business with the host's files, and may not
 	 * be allowed to read them. */
 	if (d.outer > 0 && !d.userns)

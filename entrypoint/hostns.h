@@ -20,23 +20,43 @@ bool hostns_in_pid_namespace(void);
 /* Whether the running kernel is at least MAJOR.MINOR. */
 bool hostns_kernel_at_least(int major, int minor);
 
-/* The nearest ancestor in another mount namespace (with --pid=host, the
- * container engine's shim: the host's namespace), or 0 when there is none
- * in reach. Only looks. */
-pid_t hostns_outer_ancestor(void);
+/* The host's mount namespace, as register finds it: the machine's initial
+ * mount namespace, known positively (its fixed nsfs inode since Linux 6.18,
+ * else kthreadd's), in which the nearest ancestor of this process runs
+ * (with --pid=host, the container engine's shim). PID 1 is never looked at. */
+struct hostns_host {
+	pid_t pid;                 /* that ancestor; 0 when none */
+	int pidfd;                 /* its pidfd, so that its PID cannot be reused */
+	char comm[32];             /* its name, for the messages */
+	unsigned long long mntns;  /* the namespace's inode: mnt:[N] */
+	char why[192];             /* HOSTNS_OUT_OF_REACH: why */
+};
+
+enum hostns_where {
+	HOSTNS_HERE,          /* this process runs in it */
+	HOSTNS_ABOVE,         /* an ancestor does: H->pid */
+	HOSTNS_OUT_OF_REACH,  /* neither: H->why says why */
+};
+
+/* Find it; only looks. Release H afterwards. */
+enum hostns_where hostns_find_host(struct hostns_host *h);
+
+void hostns_host_release(struct hostns_host *h);
 
 enum hostns_result {
 	HOSTNS_SAME,          /* this process already runs in the host's mount namespace */
-	HOSTNS_UNREACHABLE,   /* in a container, and the host's namespace is out of reach */
+	HOSTNS_UNREACHABLE,   /* the host's namespace is out of reach: H->why */
 	HOSTNS_KEPT,          /* the host already had binfmt_misc mounted */
 	HOSTNS_MOUNTED,       /* mounted it there now */
 	HOSTNS_FAILED,        /* reachable, but mounting failed: ERR says why */
 };
 
-/* Make sure binfmt_misc is mounted at PATH in the host's mount namespace,
- * found through the parent chain (the container engine's shim is this
- * container's parent when it runs with --pid=host); PID 1 is never looked
- * at. *VIA receives the PID of the process whose namespace was used. */
-enum hostns_result hostns_keep_host_mount(const char *path, pid_t *via, struct error *err);
+/* Make sure binfmt_misc is mounted at PATH in the host's mount namespace
+ * (hostns_find_host). The mount is made by a child that exists only for it:
+ * this process keeps its own namespace, root and working folder (a chroot
+ * stays a chroot). H says which namespace, through which process; release
+ * it afterwards. */
+enum hostns_result hostns_keep_host_mount(const char *path, struct hostns_host *h,
+					  struct error *err);
 
 #endif

@@ -131,22 +131,28 @@ static void keep_entries_alive(const struct binfmt *b)
 {
 	struct error err = { 0 };
 	char line[ERROR_MESSAGE_MAX + 64];
-	pid_t via = 0;
+	struct hostns_host host;
 	bool empty = entry_count(b) == 0;
+	enum hostns_result r;
 
 	if (!b->mounted || hostns_in_user_namespace())
 		return;
-	switch (hostns_keep_host_mount(HOST_BINFMT, &via, &err)) {
+	r = hostns_keep_host_mount(HOST_BINFMT, &host, &err);
+	hostns_host_release(&host);
+	/* Which namespace, and through which process: said in every case. */
+	switch (r) {
 	case HOSTNS_SAME:
 		return;
 	case HOSTNS_KEPT:
-		report_detail("the host keeps binfmt_misc mounted (seen through process %d, this "
-			      "container's parent): the entries outlive this container", (int)via);
+		report_detail("the host keeps binfmt_misc mounted (seen in the machine's initial "
+			      "mount namespace, mnt:[%llu], through process %d (%s)): the entries "
+			      "outlive this container", host.mntns, (int)host.pid, host.comm);
 		return;
 	case HOSTNS_MOUNTED:
-		report_note("mounted binfmt_misc at %s in the host's mount namespace (through "
-			    "process %d, this container's parent), so that the entries outlive "
-			    "this container", HOST_BINFMT, (int)via);
+		report_note("mounted binfmt_misc at %s in the host's mount namespace (the "
+			    "machine's initial one, mnt:[%llu], entered through process %d (%s)), "
+			    "so that the entries outlive this container", HOST_BINFMT, host.mntns,
+			    (int)host.pid, host.comm);
 		return;
 	case HOSTNS_FAILED:
 		error_format(&err, NULL, line, sizeof(line));
@@ -158,10 +164,12 @@ static void keep_entries_alive(const struct binfmt *b)
 	if (empty && hostns_kernel_at_least(6, 7))
 		report_warning("the entries will vanish when this container exits: on Linux >= "
 			       "6.7 the host keeps binfmt_misc entries only while binfmt_misc is "
-			       "mounted somewhere, and this container had to mount it itself. "
+			       "mounted somewhere, and this container had to mount it itself%s%s. "
 			       "Fix: mount it on the host (mount -t binfmt_misc binfmt_misc %s), "
 			       "or run this container with --pid=host so that register can mount "
-			       "it in the host's mount namespace", HOST_BINFMT);
+			       "it in the host's mount namespace", r == HOSTNS_UNREACHABLE
+			       ? "; the host's mount namespace is out of reach: " : "",
+			       r == HOSTNS_UNREACHABLE ? host.why : "", HOST_BINFMT);
 }
 
 static void usage_error(const char *message)
