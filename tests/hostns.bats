@@ -17,9 +17,7 @@
 load helpers/common
 
 setup() {
-	instance_start
-	FAKE=$BATS_TEST_TMPDIR/fake-qemu
-	make_fake_qemu "$FAKE"
+	fake_qemu_instance
 	INJECT=$BUILD/faultinject/faultinject.so
 	GLIBC_REGISTER=$BUILD/valgrind/register
 	[ -x "$GLIBC_REGISTER" ] || fail "$GLIBC_REGISTER is missing: run make valgrind-build"
@@ -46,13 +44,21 @@ run_scene() {
 	cat >"$T/scene.sh" <<-'SCRIPT'
 		set -u
 		T=$1 SCENE=$2 FAKE_INITIAL=$3 REG=$4 INJECT=$5 FAKE=$6 REPORTER=$7
-		umount /proc/sys/fs/binfmt_misc || exit 90
+		# An empty tmpfs over the instance's mount, not an umount: that
+		# would show what lies below, the machine's own binfmt_misc when
+		# it is mounted. Whatever mounts binfmt_misc here gets this user
+		# namespace's private instance.
+		mount -t tmpfs -o size=64k tmpfs /proc/sys/fs/binfmt_misc || exit 90
+		[ "$(stat -f -c %T /proc/sys/fs/binfmt_misc)" = tmpfs ] || exit 90
 		echo $$ >"$T/host.pid.self"
 		ino=$(stat -L -c %i /proc/self/ns/mnt)
 		[ "$FAKE_INITIAL" = host ] || ino=1
 		faked=(env LD_PRELOAD="$INJECT" QUS_FAKE_INITIAL_USERNS=1 QUS_FAKE_INITIAL_MNTNS="$ino")
+		# 1 when what is mounted on top at /proc/sys/fs/binfmt_misc in the
+		# mount namespace of process $1 is binfmt_misc, else 0.
 		mounted_in() {
-			grep -c ' /proc/sys/fs/binfmt_misc .* - binfmt_misc ' "/proc/$1/mountinfo"
+			[ "$(nsenter --target "$1" --mount stat -f -c %T /proc/sys/fs/binfmt_misc)" = \
+				binfmt_misc ] && echo 1 || echo 0
 		}
 		case $SCENE in
 		parent)
