@@ -422,32 +422,40 @@ static size_t append_hex(char *out, size_t used, size_t size, const unsigned cha
 	return used;
 }
 
+size_t binfmt_magic_line(const char *name, const struct binfmt_magic *m,
+			 const char *interpreter, unsigned flags, char *out, size_t size)
+{
+	char letters[5];
+	size_t used;
+	int n = m->offset != 0 ? snprintf(out, size, ":%s:M:%u:", name, m->offset)
+			       : snprintf(out, size, ":%s:M::", name);
+
+	binfmt_flags_format(flags, letters);
+	used = n > 0 ? (size_t)n : size;
+	used = append_hex(out, used, size, m->magic, m->magic_len);
+	if (used < size)
+		out[used++] = ':';
+	used = append_hex(out, used, size, m->mask, m->mask_len);
+	if (used < size) {
+		n = snprintf(out + used, size - used, ":%s:%s", interpreter, letters);
+		used += n > 0 ? (size_t)n : size;
+	}
+	return used < size && used <= BINFMT_REGISTER_MAX ? used : 0;
+}
+
 size_t binfmt_entry_line(const char *name, const struct binfmt_entry *e, char *out,
 			 size_t size)
 {
+	const struct binfmt_magic m = { e->offset, e->magic, e->magic_len, e->mask,
+					e->mask_len };
 	char flags[5];
-	size_t used;
 	int n;
 
+	if (!e->by_extension)
+		return binfmt_magic_line(name, &m, e->interpreter, e->flags, out, size);
 	binfmt_flags_format(e->flags, flags);
-	if (e->by_extension)
-		n = snprintf(out, size, ":%s:E::%s::%s:%s", name, e->extension, e->interpreter,
-			     flags);
-	else
-		n = e->offset != 0 ? snprintf(out, size, ":%s:M:%u:", name, e->offset)
-				   : snprintf(out, size, ":%s:M::", name);
-	used = n > 0 ? (size_t)n : size;
-	if (!e->by_extension) {
-		used = append_hex(out, used, size, e->magic, e->magic_len);
-		if (used < size)
-			out[used++] = ':';
-		used = append_hex(out, used, size, e->mask, e->mask_len);
-		if (used < size) {
-			n = snprintf(out + used, size - used, ":%s:%s", e->interpreter, flags);
-			used += n > 0 ? (size_t)n : size;
-		}
-	}
-	return used < size && used <= BINFMT_REGISTER_MAX ? used : 0;
+	n = snprintf(out, size, ":%s:E::%s::%s:%s", name, e->extension, e->interpreter, flags);
+	return n > 0 && (size_t)n < size && n <= BINFMT_REGISTER_MAX ? (size_t)n : 0;
 }
 
 static ssize_t read_file_at(int dirfd, const char *name, char *buf, size_t size)

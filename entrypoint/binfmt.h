@@ -89,6 +89,22 @@ int binfmt_remove(const struct binfmt *b, const char *name);
 /* Disable entry NAME (write 0 to it). Returns 0 or errno. */
 int binfmt_disable(const struct binfmt *b, const char *name);
 
+/* What a magic entry matches: MAGIC at OFFSET, where MASK has bits. */
+struct binfmt_magic {
+	unsigned offset;
+	const unsigned char *magic;
+	size_t magic_len;
+	const unsigned char *mask;  /* MASK_LEN 0: every bit counts */
+	size_t mask_len;
+};
+
+/* ":NAME:M:OFFSET:MAGIC:MASK:INTERPRETER:FLAGS", the format of QEMU's
+ * qemu-binfmt-conf.sh, every magic and mask byte as \xHH (the kernel
+ * decodes them), OFFSET empty when 0, into OUT (SIZE bytes). Returns its
+ * length, or 0 when it would not fit SIZE or the kernel's limit. */
+size_t binfmt_magic_line(const char *name, const struct binfmt_magic *m,
+			 const char *interpreter, unsigned flags, char *out, size_t size);
+
 /* The register string that registers E again under NAME, as it was (its
  * enabled state aside), into OUT (SIZE bytes). Returns its length, or 0
  * when it would not fit the kernel's limit. */

@@ -97,43 +97,15 @@ static int mark_named(const struct options *o, struct plan *p, bool *any_named,
 	return 0;
 }
 
-static size_t append_escaped(char *out, size_t used, size_t size,
-			     const unsigned char *bytes, size_t len)
-{
-	for (size_t i = 0; i < len && used < size; i++) {
-		int n = snprintf(out + used, size - used, "\\x%02x", bytes[i]);
-		used += n > 0 ? (size_t)n : 0;
-	}
-	return used;
-}
-
-/* ":qemu-aarch64:M::<magic>:<mask>:<interpreter>:<flags>", the format of
- * QEMU's qemu-binfmt-conf.sh; every magic and mask byte written as \xHH,
- * which the kernel decodes itself. Returns -1 when it would not fit. */
+/* The register string of ITEM, with FLAGS. Returns -1 when it would not fit. */
 static int build_line(struct plan_item *item, unsigned flags)
 {
 	const struct target *t = item->target;
-	char *out = item->line;
-	size_t size = sizeof(item->line);
-	char letters[5];
-	size_t used;
-	int n;
+	const struct binfmt_magic m = { 0, t->magic, t->magic_len, t->mask, t->mask_len };
 
-	binfmt_flags_format(flags, letters);
-	n = snprintf(out, size, ":%s:M::", item->entry_name);
-	used = n > 0 ? (size_t)n : 0;
-	used = append_escaped(out, used, size, t->magic, t->magic_len);
-	if (used < size)
-		out[used++] = ':';
-	used = append_escaped(out, used, size, t->mask, t->mask_len);
-	if (used < size) {
-		n = snprintf(out + used, size - used, ":%s:%s", item->interpreter, letters);
-		used += n > 0 ? (size_t)n : 0;
-	}
-	if (used >= size || used > BINFMT_REGISTER_MAX)
-		return -1;
-	item->line_len = used;
-	return 0;
+	item->line_len = binfmt_magic_line(item->entry_name, &m, item->interpreter, flags,
+					   item->line, sizeof(item->line));
+	return item->line_len > 0 ? 0 : -1;
 }
 
 static void decide(const struct options *o, const struct target *host, struct plan_item *item,

@@ -13,9 +13,7 @@
 load helpers/common
 
 setup() {
-	instance_start
-	FAKE=$BATS_TEST_TMPDIR/fake-qemu
-	make_fake_qemu "$FAKE"
+	fake_qemu_instance
 	# Other tools' entries: Python by magic, WSL by magic with flags, Java
 	# by extension. No operation of register may touch them.
 	raw_register ':python3.11:M::\xa7\x0d\x0d\x0a::/usr/bin/python3.11:'
@@ -300,17 +298,10 @@ injected() {
 		"$REGISTER" --watch 1 -p yes -Q "$FAKE" aarch64 riscv64 \
 		>"$BATS_TEST_TMPDIR/watch.log" 2>&1 3>&- &
 	local watcher=$! status=0
-	local _
-	for _ in $(seq 50); do
-		grep -q 'watch: checking' "$BATS_TEST_TMPDIR/watch.log" && break
-		sleep 0.1
-	done
+	wait_for_line "$BATS_TEST_TMPDIR/watch.log" 'watch: checking'
 	in_instance sh -c 'echo -1 > "$1/qemu-aarch64"; echo -1 > "$1/python3.11"' sh "$BINFMT"
 	raw_register ':python3.11:M::\xa7\x0d\x0d\x0a::/usr/bin/python3.11:'
-	for _ in $(seq 50); do
-		grep -q 're-created qemu-aarch64' "$BATS_TEST_TMPDIR/watch.log" && break
-		sleep 0.1
-	done
+	wait_for_line "$BATS_TEST_TMPDIR/watch.log" 're-created qemu-aarch64'
 	kill -TERM "$watcher"
 	wait "$watcher" || status=$?
 	assert_equal "$status" 0

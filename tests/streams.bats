@@ -8,9 +8,7 @@
 load helpers/common
 
 setup() {
-	instance_start
-	FAKE=$BATS_TEST_TMPDIR/fake-qemu
-	make_fake_qemu "$FAKE"
+	fake_qemu_instance
 	raw_register ':python3.11:M::\xa7\x0d\x0d\x0a::/usr/bin/python3.11:'
 	# The 31 entries of an x86_64 host, by name.
 	ALL31=$(all_targets | grep -vx -e i386 -e i486 -e x86_64 | sed 's/^/qemu-/' | sort)
@@ -155,11 +153,8 @@ register_into_head() {
 	nsenter --target "$INSTANCE_PID" --user --mount -- \
 		"$REGISTER" --watch 1 -p yes -Q "$FAKE" aarch64 \
 		>/dev/full 2>"$BATS_TEST_TMPDIR/watch.log" 3>&- &
-	local watcher=$! status=0 _
-	for _ in $(seq 50); do
-		grep -q 'watch: checking' "$BATS_TEST_TMPDIR/watch.log" && break
-		sleep 0.1
-	done
+	local watcher=$! status=0
+	wait_for_line "$BATS_TEST_TMPDIR/watch.log" 'watch: checking'
 	kill -TERM "$watcher"
 	wait "$watcher" || status=$?
 	assert_equal "$status" 4

@@ -67,6 +67,23 @@ make_fake_qemu() {
 	done
 }
 
+# A private instance, and in $FAKE stand-in emulators for every target.
+fake_qemu_instance() {
+	instance_start "$BATS_TEST_TMPDIR"
+	FAKE=$BATS_TEST_TMPDIR/fake-qemu
+	make_fake_qemu "$FAKE"
+}
+
+# Wait up to 5 s for a line matching PATTERN in FILE (a background run's log).
+wait_for_line() {
+	local file=$1 pattern=$2 _
+	for _ in $(seq 50); do
+		grep -q "$pattern" "$file" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # The magic or mask (FIELD 4 or 5 of the register string) of TARGET's
 # dry-run line (any target but x86_64), as the kernel prints it back: lowercase
 # hex, no escapes.
