@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -23,9 +22,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "binfmt.h"
@@ -34,6 +31,7 @@
 #include "host.h"
 #include "hostns.h"
 #include "probe.h"
+#include "spawn.h"
 #include "targets.h"
 #include "lines.h"
 #include "report.h"
@@ -455,7 +453,7 @@ static int run_probes(const struct item *it, char *ran, size_t len, const char *
 	for (size_t i = 0; i < probe_count; i++) {
 		if (strcmp(probes[i].target, it->target->name) != 0)
 			continue;
-		if (!probe_run(&probes[i])) {
+		if (!probe_ran(i)) {
 			*failed = probes[i].platform;
 			return -1;
 		}
@@ -789,100 +787,38 @@ struct run {
 	int exec_errno;     /* exec failed with this; 0 when it ran */
 	int status;         /* waitpid's */
 	bool timed_out;
-	char output[128];   /* the first line it printed */
+	char output[128];   /* the start of its first line, printable */
 };
 
-static long elapsed_ms(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-/* Read what the program printed, waiting up to WAIT_MS; keep the start of
- * it, printable: it goes into a line of the report. Returns 1 when it read
- * something, 0 when nothing came, -1 at the end. */
-static int collect(int fd, struct run *r, size_t *len, int wait_ms)
-{
-	struct pollfd p = { fd, POLLIN, 0 };
-	char buf[512];
-	ssize_t n;
-
-	if (poll(&p, 1, wait_ms) <= 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf));
-	for (ssize_t i = 0; i < n && *len + 1 < sizeof(r->output); i++) {
-		char c = buf[i];
-
-		if (c != '\n' && (c < ' ' || c > '~'))
-			c = '?';
-		r->output[(*len)++] = c;
-	}
-	return n > 0 ? 1 : -1;
-}
-
-static void child(const char *path, int out, int report)
-{
-	char *argv[] = { (char *)path, NULL };
-	int null = open("/dev/null", O_RDONLY);
-	int e;
-
-	if (null >= 0)
-		dup2(null, STDIN_FILENO);
-	dup2(out, STDOUT_FILENO);
-	dup2(out, STDERR_FILENO);
-	execv(path, argv);
-	e = errno;
-	if (write(report, &e, sizeof(e)) < 0)
-		_exit(127);
-	_exit(127);
-}
-
-/* Run PATH with no argument, through the kernel like any program; stop it
- * after RUN_SECONDS. Only this child is ever signalled, by its PID. */
+/* Run PATH with no argument, through the kernel like any program, in a
+ * process group of its own; stop it, and whatever it started, after
+ * RUN_SECONDS. False (with errno) when it could not be started. */
 static bool run_program(const char *path, struct run *r)
 {
-	int out[2];
-	int report[2];
-	size_t len = 0;
-	struct timespec start;
-	pid_t pid;
+	char *argv[] = { (char *)path, NULL };
+	const struct spawn_request request = { .path = path, .argv = argv, .stderr_too = true };
+	static struct spawn run;
+	size_t n = 0;
 
-	memset(r, 0, sizeof(*r));
-	if (pipe2(out, O_CLOEXEC) != 0 || pipe2(report, O_CLOEXEC) != 0)
-		return false;
 	streams_flush_stdout();
-	pid = fork();
-	if (pid == 0)
-		child(path, out[1], report[1]);
-	close(out[1]);
-	close(report[1]);
-	if (pid > 0 && read(report[0], &r->exec_errno, sizeof(r->exec_errno)) <= 0)
-		r->exec_errno = 0;
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (pid > 0 && waitpid(pid, &r->status, WNOHANG) == 0) {
-		if (elapsed_ms(&start) > RUN_SECONDS * 1000L) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &r->status, 0);
-			r->timed_out = true;
-			break;
-		}
-		if (out[0] >= 0 && collect(out[0], r, &len, 20) < 0) {
-			close(out[0]);
-			out[0] = -1;
-		}
-		if (out[0] < 0)
-			poll(NULL, 0, 20);
+	spawn_run(&request, &run, 1, RUN_SECONDS * 1000);
+	if (run.start_errno != 0) {
+		errno = run.start_errno;
+		return false;
 	}
-	/* What is left in the pipe, without waiting for its other holders. */
-	while (out[0] >= 0 && len + 1 < sizeof(r->output) && collect(out[0], r, &len, 0) > 0)
-		;
-	if (out[0] >= 0)
-		close(out[0]);
-	close(report[0]);
-	r->output[strcspn(r->output, "\n")] = '\0';
-	return pid > 0;
+	r->exec_errno = run.exec_errno;
+	r->status = run.status;
+	r->timed_out = run.timed_out;
+	/* It goes into a line of the report: the first line, printable. */
+	for (size_t i = 0; i < run.len && run.output[i] != '\n' && n + 1 < sizeof(r->output); i++) {
+		char c = run.output[i];
+
+		if (c < ' ' || c > '~')
+			c = '?';
+		r->output[n++] = c;
+	}
+	r->output[n] = '\0';
+	return true;
 }
 
 /* Why the exec failed, in the user's words, and the fix. */

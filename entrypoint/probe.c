@@ -1,19 +1,16 @@
 #include "probe.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "glob.h"
 #include "host.h"
+#include "spawn.h"
 #include "targets.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -21,11 +18,10 @@
 #endif
 
 /* A probe prints one short line at once; an emulator that takes longer
- * than this hangs, and the platform counts as not running. */
+ * than this hangs, and the platform counts as not running. All the probes
+ * run at once, under this one deadline. */
 #define PROBE_TIMEOUT_MS 5000
 #define PROBE_LINE_MAX 64
-/* Room for the probe's line and an emulator's chatter around it. */
-#define PROBE_OUTPUT_MAX 1024
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
@@ -57,100 +53,6 @@ static int program_fd(const struct probe *p)
 	return fd;
 }
 
-/* In the child: stdin and stderr on /dev/null (closed when a scratch
- * container has none), stdout on the pipe, an empty environment (no
- * QEMU_CPU or the like from our own), then exec the program itself. */
-_Noreturn static void child_exec(int exe, int out)
-{
-	static char arg0[] = "qus-probe";
-	static char *const argv[] = { arg0, NULL };
-	static char *const envp[] = { NULL };
-	sigset_t none;
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	/* Everything above 0-2 first, so that no dup2 below overwrites a
-	 * source. The program's fd stays open across exec: binfmt_misc
-	 * refuses (ENOENT) a program that the emulator could not reopen. */
-	int prog = fcntl(exe, F_DUPFD, 3);
-	int pipe_w = fcntl(out, F_DUPFD_CLOEXEC, 3);
-
-	if (null >= 0)
-		null = fcntl(null, F_DUPFD_CLOEXEC, 3);
-	if (prog < 0 || pipe_w < 0 || dup2(pipe_w, STDOUT_FILENO) < 0)
-		_exit(127);
-	if (null >= 0) {
-		dup2(null, STDIN_FILENO);
-		dup2(null, STDERR_FILENO);
-	} else {
-		close(STDIN_FILENO);
-		close(STDERR_FILENO);
-	}
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	fexecve(prog, argv, envp);
-	_exit(127);
-}
-
-static long ms_left(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long ms = (deadline->tv_sec - now.tv_sec) * 1000 +
-		  (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms > 0 ? ms : 0;
-}
-
-/* Read FD to its end into BUF. False on timeout, on an error, or when
- * the output does not fit (then it is not a probe's line and some
- * chatter anyway). */
-static bool read_all(int fd, char *buf, size_t cap, size_t *len,
-		     const struct timespec *deadline)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
-	*len = 0;
-	for (;;) {
-		int r = poll(&pfd, 1, (int)ms_left(deadline));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		ssize_t n = read(fd, buf + *len, cap - *len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0)
-			return true;
-		if (n < 0)
-			return false;
-		*len += (size_t)n;
-		if (*len == cap)
-			return false;
-	}
-}
-
-/* Reap our child PID. It normally has exited by the time its stdout
- * ends; one that lingers past the deadline, or that we give up on
- * (KILL_NOW), is killed first. True when it exited with status 0. */
-static bool reap(pid_t pid, const struct timespec *deadline, bool kill_now)
-{
-	const struct timespec tick = { 0, 1000000 };
-	int status = 0;
-	pid_t r;
-
-	while (!kill_now) {
-		r = waitpid(pid, &status, WNOHANG);
-		if (r == pid)
-			return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-		if ((r < 0 && errno != EINTR) || ms_left(deadline) == 0)
-			break;
-		nanosleep(&tick, NULL);
-	}
-	kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return false;
-}
-
 /* Whether OUT (LEN bytes) holds LINE (ending in a newline) as one whole
  * line. Only the probe writes that line, but QEMU may write to the same
  * stdout: qemu-ppc64le 10.0 prints "Could not resolve /dev/fd/N" when it
@@ -169,59 +71,62 @@ static bool has_line(const char *out, size_t len, const char *line)
 	return false;
 }
 
-/* Run P's program in a child with stdout on a pipe and judge it: its line
- * within the deadline, then exit status 0. */
-static bool run_program(const struct probe *p, const char *expected)
+/* Whether RUN shows that P ran: its line, then exit status 0, in time. */
+static bool judge(const struct probe *p, const struct spawn *run)
 {
-	char got[PROBE_OUTPUT_MAX];
-	struct timespec deadline;
-	int fds[2];
-	size_t len = 0;
-	int exe = program_fd(p);
-	pid_t pid;
+	char expected[PROBE_LINE_MAX];
+	int n = snprintf(expected, sizeof(expected), "qus-probe %s\n", p->platform);
 
-	if (exe < 0)
+	if (n < 0 || (size_t)n >= sizeof(expected))
 		return false;
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		close(exe);
-		return false;
+	return run->start_errno == 0 && run->exec_errno == 0 && !run->timed_out &&
+	       !run->overflow && WIFEXITED(run->status) && WEXITSTATUS(run->status) == 0 &&
+	       has_line(run->output, run->len, expected);
+}
+
+void probe_run_all(const struct probe *list, size_t n, bool *ran)
+{
+	static char arg0[] = "qus-probe";
+	static char *const argv[] = { arg0, NULL };
+	static char *const envp[] = { NULL };  /* no QEMU_CPU or the like from ours */
+	static struct spawn runs[SPAWN_MAX];
+	struct spawn_request requests[SPAWN_MAX] = { 0 };
+	size_t which[SPAWN_MAX];
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int fd = i < SPAWN_MAX ? program_fd(&list[i]) : -1;
+
+		ran[i] = false;
+		if (fd < 0)
+			continue;
+		requests[count] = (struct spawn_request){ .fd = fd, .argv = argv, .envp = envp };
+		which[count++] = i;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += PROBE_TIMEOUT_MS / 1000;
-	pid = fork();
-	if (pid == 0)
-		child_exec(exe, fds[1]);
-	close(exe);
-	close(fds[1]);
-	if (pid < 0) {
-		close(fds[0]);
-		return false;
+	spawn_run(requests, runs, count, PROBE_TIMEOUT_MS);
+	for (size_t k = 0; k < count; k++) {
+		close(requests[k].fd);
+		ran[which[k]] = judge(&list[which[k]], &runs[k]);
 	}
-	bool read_ok = read_all(fds[0], got, sizeof(got), &len, &deadline);
-	close(fds[0]);
-	bool exited_ok = reap(pid, &deadline, !read_ok);
-	return exited_ok && has_line(got, len, expected);
 }
 
 bool probe_run(const struct probe *p)
 {
-	char expected[PROBE_LINE_MAX];
-	int n = snprintf(expected, sizeof(expected), "qus-probe %s\n", p->platform);
-	/* Our child must stay ours to reap: with SIGCHLD ignored (inherited
-	 * from whoever started us) the kernel would reap it, and with a
-	 * handler that waits for any child, the handler could. */
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	struct sigaction saved;
 	bool ran;
 
-	if (n < 0 || (size_t)n >= sizeof(expected))
-		return false;
-	sigemptyset(&dfl.sa_mask);
-	if (sigaction(SIGCHLD, &dfl, &saved) != 0)
-		return false;
-	ran = run_program(p, expected);
-	sigaction(SIGCHLD, &saved, NULL);
+	probe_run_all(p, 1, &ran);
 	return ran;
+}
+
+bool probe_ran(size_t i)
+{
+	static bool tried;
+	static bool ran[SPAWN_MAX];
+
+	if (!tried)
+		probe_run_all(probes, probe_count < SPAWN_MAX ? probe_count : SPAWN_MAX, ran);
+	tried = true;
+	return i < probe_count && i < SPAWN_MAX && ran[i];
 }
 
 /* uname -m -> the OCI platform of programs built for this machine. */
@@ -342,7 +247,7 @@ static size_t add_compat(const char **out, size_t n, size_t max, const char *fam
 	for (size_t i = 0; i < probe_count; i++) {
 		const struct target *t = target_by_name(probes[i].target);
 		if (t != NULL && strcmp(t->family, family) == 0 &&
-		    !listed(out, n, probes[i].platform) && probe_run(&probes[i]))
+		    !listed(out, n, probes[i].platform) && probe_ran(i))
 			n = add(out, n, max, probes[i].platform);
 	}
 	return n;

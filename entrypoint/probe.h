@@ -18,10 +18,19 @@ extern const size_t probe_count;
 
 /* Run P's program through the kernel, as any program would be (from
  * memory: the image holds no extra files), with stdin and stderr on
- * /dev/null and an empty environment. True when it printed the line
- * "qus-probe <platform>" and exited 0 within 5 s; a program still running
- * then is killed. Leaves no descriptor or child behind. */
+ * /dev/null and an empty environment, in a process group of its own. True
+ * when it printed the line "qus-probe <platform>" (among at most 1 KiB of
+ * output) and exited 0 within 5 s; a program still running then is killed
+ * with its group. Leaves no descriptor, child or grandchild behind. */
 bool probe_run(const struct probe *p);
+
+/* The same for the N probes of LIST at once, under one 5 s deadline for
+ * all: RAN[i] tells for LIST[i]. */
+void probe_run_all(const struct probe *list, size_t n, bool *ran);
+
+/* Whether the embedded probes[I] ran. All embedded probes run together,
+ * once, the first time any is asked for. */
+bool probe_ran(size_t i);
 
 /* The platforms this machine runs natively: uname's ("linux/amd64"), on
  * x86_64 "linux/amd64/v2" ... as the CPU has them, then those of the

@@ -8,19 +8,6 @@
 #include "targets.h"
 #include "report.h"
 
-/* Probes run at most once per invocation. */
-enum probe_state { PROBE_UNTRIED, PROBE_RAN, PROBE_FAILED };
-static enum probe_state probe_states[64];
-
-static bool probe_ok(size_t i)
-{
-	if (i >= sizeof(probe_states) / sizeof(probe_states[0]))
-		return false;
-	if (probe_states[i] == PROBE_UNTRIED)
-		probe_states[i] = probe_run(&probes[i]) ? PROBE_RAN : PROBE_FAILED;
-	return probe_states[i] == PROBE_RAN;
-}
-
 /* JSON arrays of strings, indented as Go's json.MarshalIndent does, which
  * is what tonistiigi/binfmt prints: opened, items one by one, closed. */
 static void json_array_open(const char *key)
@@ -52,7 +39,7 @@ static size_t supported_platforms(const char **out, size_t max)
 	size_t n = probe_native_platforms(out, max);
 
 	for (size_t i = 0; i < probe_count && n < max; i++)
-		if (!listed(out, n, probes[i].platform) && probe_ok(i))
+		if (!listed(out, n, probes[i].platform) && probe_ran(i))
 			out[n++] = probes[i].platform;
 	return n;
 }
@@ -92,7 +79,7 @@ static const char *probe_result(const struct target *t, bool probing)
 		return "-";
 	for (size_t i = 0; i < probe_count; i++)
 		if (strcmp(probes[i].target, t->name) == 0)
-			return !probing ? "skipped" : probe_ok(i) ? "ok" : "failed";
+			return !probing ? "skipped" : probe_ran(i) ? "ok" : "failed";
 	return "-";
 }
 

@@ -14,7 +14,7 @@ $(BUILD)/probes.c: $(PROBE_SOURCES) scripts/build-probes
 EXTRA_SOURCES += $(BUILD)/probes.c
 
 # tests/probes.bats drives probe_run() through this helper.
-PROBE_RUN_SOURCES := tests/helpers/probe-run.c entrypoint/probe.c entrypoint/host.c \
+PROBE_RUN_SOURCES := tests/helpers/probe-run.c entrypoint/probe.c entrypoint/spawn.c entrypoint/host.c \
 	entrypoint/targets.c entrypoint/glob.c $(BUILD)/probes.c
 
 $(BUILD)/test/probe-run: $(PROBE_RUN_SOURCES) $(HEADERS)

@@ -335,3 +335,17 @@ apply_fix() {
 	assert_line "         fix: mount -t binfmt_misc binfmt_misc $BINFMT"
 	require_host_binfmt_unmounted
 }
+
+# issue 11, item 10
+@test "PROGRAM that hangs and starts a child: stopped after 5 s with everything it started, none of it left running" {
+	local hung=$BATS_TEST_TMPDIR/hung
+	make_hung_qemu "$hung"
+	reg -p yes -Q "$hung" aarch64 >/dev/null
+	run doctor "$ARM64"
+	hung_left "$hung" >"$BATS_TEST_TMPDIR/left"
+	hung_stop "$hung"
+	assert_line "ok       $ARM64: ran (through qemu-aarch64), and was still running after 5 s: stopped it (its output began: \"\")"
+	# The probe and the program: each a stand-in and its child.
+	assert_equal "$(wc -l <"$hung/pids")" 4
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/left")" ""
+}

@@ -316,3 +316,24 @@ supported() {
 	end=$(date +%s%N)
 	[ $(((end - start) / 1000000)) -lt 3000 ] || fail "status with probes took $(((end - start) / 1000000)) ms"
 }
+
+# issue 11, items 10 and 11
+@test "supported: with every emulator hung, the probes run at once under one deadline (under 6 s), and nothing they started is left running" {
+	local hung=$BATS_TEST_TMPDIR/hung start ms
+	make_hung_qemu "$hung"
+	instance_start
+	reg --reset -p yes -Q "$hung" >/dev/null
+	start=$(date +%s%N)
+	run reg
+	ms=$((($(date +%s%N) - start) / 1000000))
+	assert_success
+	# Only the natives: no emulated probe ran.
+	assert_equal "$(jq -r '.supported[]' <<<"$output")" "$(natives)"
+	# Each hung probe started its stand-in and a child of it: 9 probes, 18 processes.
+	assert_equal "$(wc -l <"$hung/pids")" 18
+	run hung_left "$hung"
+	hung_stop "$hung"
+	assert_output ""
+	echo "# JSON status with 9 probes hung: $ms ms" >&3
+	[ "$ms" -lt 6000 ] || fail "the JSON status with every probe hung took $ms ms"
+}

@@ -8,9 +8,25 @@ setup() {
 	FAKE=$BATS_TEST_TMPDIR/fake-qemu
 	make_fake_qemu "$FAKE"
 	WATCH_PID=
+	PID1=
+}
+
+# PID1: the child that unshare --fork ($WATCH_PID) started (/proc files have
+# no size: read, not test -s).
+child_of_unshare() {
+	PID1=$(cat "/proc/$WATCH_PID/task/$WATCH_PID/children" 2>/dev/null)
+	PID1=${PID1%% *}
+	[ -n "$PID1" ]
 }
 
 teardown() {
+	# unshare --fork ignores SIGTERM: end the PID 1 below it instead.
+	if [ -z "$PID1" ] && [ -n "$WATCH_PID" ] && [ "$(cat "/proc/$WATCH_PID/comm" 2>/dev/null)" = unshare ]; then
+		child_of_unshare || true
+	fi
+	if [ -n "$PID1" ]; then
+		kill -KILL "$PID1" 2>/dev/null || true
+	fi
 	if [ -n "$WATCH_PID" ]; then
 		kill "$WATCH_PID" 2>/dev/null || true
 		wait "$WATCH_PID" 2>/dev/null || true
@@ -27,6 +43,12 @@ eventually() {
 		sleep 0.1
 	done
 	"$@"
+}
+
+# Whether process $1, a child of this shell, has exited (bash reaps its
+# background jobs itself, and keeps their status for `wait`).
+exited() {
+	[ ! -e "/proc/$1" ] || [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" = Z ]
 }
 
 has_entry() {
@@ -141,4 +163,34 @@ stop_watch() {
 	run cat "$BATS_TEST_TMPDIR/out"
 	refute_output --partial "re-created qemu-riscv64"
 	assert_line "register: note: watch: stopped by SIGTERM; the entries stay registered"
+}
+
+# issue 11, item 10
+@test "as PID 1, a SIGTERM that arrives during --install's probes is not lost: the watch ends at once, with the first pass's status" {
+	local hung=$BATS_TEST_TMPDIR/hung
+	make_hung_qemu "$hung"
+	raw_register "$("$REGISTER" --dry-run -p yes -Q "$hung" aarch64)"
+	# PID 1 of a PID namespace of its own, as in a container: an unhandled
+	# SIGTERM is dropped there. unshare waits for it and passes on its status.
+	nsenter --target "$INSTANCE_PID" --user --mount -- unshare --pid --fork --kill-child \
+		"$REGISTER" --install riscv64 -Q "$FAKE" --watch 1 >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+	WATCH_PID=$!
+	eventually 5 child_of_unshare
+	# Its progress line comes before the JSON status, whose probes then hang for 5 s.
+	eventually 5 grep -q 'installing: riscv64 OK' "$BATS_TEST_TMPDIR/out"
+	grep -q '^NSpid:.*[[:space:]]1$' "/proc/$PID1/status" || fail "register is not PID 1 of its namespace"
+	refute grep -q 'watch: checking' "$BATS_TEST_TMPDIR/out"
+	kill -TERM "$PID1"
+	# The probes end within 5 s; the watch then at once (not waited for
+	# without bound: before the fix it never ended).
+	eventually 8 exited "$WATCH_PID" || fail "register still runs 8 s after SIGTERM"
+	WATCH_STATUS=0
+	wait "$WATCH_PID" || WATCH_STATUS=$?
+	WATCH_PID=
+	PID1=
+	hung_stop "$hung"
+	assert_equal "$WATCH_STATUS" 0
+	run cat "$BATS_TEST_TMPDIR/out"
+	assert_line "register: note: watch: stopped by SIGTERM; the entries stay registered"
+	assert_equal "$(entry_field qemu-riscv64 flags:)" POCF
 }

@@ -84,6 +84,44 @@ wait_for_line() {
 	return 1
 }
 
+# A folder of stand-in emulators that hang: each one starts a child that
+# would outlive it, and both append their PIDs to DIR/pids. Probes get an
+# empty environment, so the folder is written into the script itself.
+make_hung_qemu() {
+	local dir=$1 t
+	mkdir -p "$dir"
+	printf '#!/bin/sh\necho $$ >>%s/pids\nsleep 60 &\necho $! >>%s/pids\nwait\n' \
+		"$dir" "$dir" >"$dir/hang"
+	chmod 755 "$dir/hang"
+	for t in $(all_targets); do
+		ln -sf hang "$dir/qemu-$t-static"
+	done
+}
+
+# The PIDs of DIR/pids (make_hung_qemu) that still run: not zombies, and
+# still the stand-in's shell or its `sleep 60` (a PID may have been reused).
+hung_left() {
+	local pid cmd state
+	[ -e "$1/pids" ] || return 0
+	while read -r pid; do
+		state=$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null) || continue
+		if [ -z "$state" ] || [ "$state" = Z ]; then
+			continue
+		fi
+		cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+		[[ $cmd == "sleep 60 " || $cmd == *"$1/"* ]] && echo "$pid"
+	done <"$1/pids"
+	return 0
+}
+
+# End what make_hung_qemu's stand-ins left running (only their own PIDs).
+hung_stop() {
+	local pid
+	for pid in $(hung_left "$1"); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+}
+
 # The magic or mask (FIELD 4 or 5 of the register string) of TARGET's
 # dry-run line (any target but x86_64), as the kernel prints it back: lowercase
 # hex, no escapes.
