@@ -8,7 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "glob.h"
 #include "host.h"
 #include "spawn.h"
 #include "targets.h"
@@ -129,40 +128,13 @@ bool probe_ran(size_t i)
 	return i < probe_count && i < SPAWN_MAX && ran[i];
 }
 
-/* uname -m -> the OCI platform of programs built for this machine. */
-static const struct {
-	const char *pattern;
-	const char *platform;
-} machines[] = {
-	{ "x86_64", "linux/amd64" },
-	{ "i[3-6]86", "linux/386" },
-	{ "aarch64", "linux/arm64" },
-	{ "armv[89]*l", "linux/arm/v7" }, /* 32-bit ARM on an ARMv8 CPU */
-	{ "armv7*l", "linux/arm/v7" },
-	{ "armv6*l", "linux/arm/v6" },
-	{ "armv5*l", "linux/arm/v5" },
-	{ "ppc64le", "linux/ppc64le" },
-	{ "ppc64", "linux/ppc64" },
-	{ "s390x", "linux/s390x" },
-	{ "riscv64", "linux/riscv64" },
-	{ "loongarch64", "linux/loong64" },
-	/* uname says mips64 for both byte orders; we run natively, so
-	 * ours is the kernel's. */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	{ "mips64", "linux/mips64le" },
-	{ "mips", "linux/mipsle" },
-#else
-	{ "mips64", "linux/mips64" },
-	{ "mips", "linux/mips" },
-#endif
-};
-
+/* uname -m -> the OCI platform of programs built for this machine: the
+ * ARCH_UNAME rows of targets.c's table. */
 static const char *machine_platform(const char *machine)
 {
-	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
-		if (glob_match(machines[i].pattern, machine))
-			return machines[i].platform;
-	return NULL;
+	const struct arch_name *a = target_arch_name(machine, ARCH_UNAME);
+
+	return a != NULL ? a->platform : NULL;
 }
 
 static bool listed(const char *const *out, size_t n, const char *platform)

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "glob.h"
+
 #define BYTES(s) (const unsigned char *)(s), sizeof(s) - 1
 
 const struct target targets[TARGET_COUNT] = {
@@ -211,21 +213,60 @@ const struct target *target_by_name(const char *name)
 	return NULL;
 }
 
-/* Architecture names of Go (GOARCH) and Debian that are not QEMU's. */
-static const struct {
-	const char *alias;
-	const char *target;
-} arch_aliases[] = {
-	{ "amd64", "x86_64" },
-	{ "386", "i386" },
-	{ "arm64", "aarch64" },
-	{ "armhf", "arm" },
-	{ "armel", "arm" },
-	{ "ppc64el", "ppc64le" },
-	{ "mipsle", "mipsel" },
-	{ "mips64le", "mips64el" },
-	{ "loong64", "loongarch64" },
+/*
+ * The one table of other names for targets, as data. Each row says who
+ * takes it: QEMU's normalisation of a CPU name (HOST_ARCH, uname -m), the
+ * Go and Debian architecture names a user may give (TARGET, --install,
+ * --uninstall), and uname -m when it tells this machine's native platform.
+ * Patterns are globs; the rows for users hold none, so they match exactly.
+ */
+static const struct arch_name arch_names[] = {
+	/* QEMU 10's qemu_normalize(), pattern for pattern; arm split by
+	 * version, for the platform uname's name tells. */
+	{ "i[3-6]86", "i386", ARCH_QEMU | ARCH_UNAME, "linux/386" },
+	{ "amd64", "x86_64", ARCH_QEMU | ARCH_USER, NULL },
+	{ "powerpc", "ppc", ARCH_QEMU, NULL },
+	{ "ppc64el", "ppc64le", ARCH_QEMU | ARCH_USER, NULL },
+	{ "armel", "arm", ARCH_QEMU | ARCH_USER, NULL },
+	{ "armhf", "arm", ARCH_QEMU | ARCH_USER, NULL },
+	{ "armv[89]*l", "arm", ARCH_QEMU | ARCH_UNAME, "linux/arm/v7" },  /* on an ARMv8 CPU */
+	{ "armv7*l", "arm", ARCH_QEMU | ARCH_UNAME, "linux/arm/v7" },
+	{ "armv6*l", "arm", ARCH_QEMU | ARCH_UNAME, "linux/arm/v6" },
+	{ "armv5*l", "arm", ARCH_QEMU | ARCH_UNAME, "linux/arm/v5" },
+	{ "armv4*l", "arm", ARCH_QEMU, NULL },
+	{ "armv[4-9]*b", "armeb", ARCH_QEMU, NULL },
+	{ "arm64", "aarch64", ARCH_QEMU | ARCH_USER, NULL },
+	/* Go (GOARCH) and Debian names that QEMU does not normalise. */
+	{ "386", "i386", ARCH_USER, NULL },
+	{ "mipsle", "mipsel", ARCH_USER, NULL },
+	{ "mips64le", "mips64el", ARCH_USER, NULL },
+	{ "loong64", "loongarch64", ARCH_USER, NULL },
+	/* uname -m names that are their target's own. */
+	{ "x86_64", "x86_64", ARCH_UNAME, "linux/amd64" },
+	{ "aarch64", "aarch64", ARCH_UNAME, "linux/arm64" },
+	{ "ppc64le", "ppc64le", ARCH_UNAME, "linux/ppc64le" },
+	{ "ppc64", "ppc64", ARCH_UNAME, "linux/ppc64" },
+	{ "s390x", "s390x", ARCH_UNAME, "linux/s390x" },
+	{ "riscv64", "riscv64", ARCH_UNAME, "linux/riscv64" },
+	{ "loongarch64", "loongarch64", ARCH_UNAME, "linux/loong64" },
+	/* uname says mips64 for both byte orders; register runs natively,
+	 * so ours is the kernel's. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	{ "mips64", "mips64el", ARCH_UNAME, "linux/mips64le" },
+	{ "mips", "mipsel", ARCH_UNAME, "linux/mipsle" },
+#else
+	{ "mips64", "mips64", ARCH_UNAME, "linux/mips64" },
+	{ "mips", "mips", ARCH_UNAME, "linux/mips" },
+#endif
 };
+
+const struct arch_name *target_arch_name(const char *name, unsigned use)
+{
+	for (size_t i = 0; i < sizeof(arch_names) / sizeof(arch_names[0]); i++)
+		if ((arch_names[i].uses & use) != 0 && glob_match(arch_names[i].pattern, name))
+			return &arch_names[i];
+	return NULL;
+}
 
 /* Whether PLATFORM is one of the comma-separated LIST. */
 static bool in_list(const char *list, const char *platform)
@@ -245,12 +286,13 @@ static bool in_list(const char *list, const char *platform)
 const struct target *target_lookup(const char *name)
 {
 	const struct target *t = target_by_name(name);
+	const struct arch_name *a;
 
 	if (t != NULL)
 		return t;
-	for (size_t i = 0; i < sizeof(arch_aliases) / sizeof(arch_aliases[0]); i++)
-		if (strcmp(arch_aliases[i].alias, name) == 0)
-			return target_by_name(arch_aliases[i].target);
+	a = target_arch_name(name, ARCH_USER);
+	if (a != NULL)
+		return target_by_name(a->target);
 	for (size_t i = 0; i < target_count; i++)
 		if (targets[i].platforms[0] != '\0' && in_list(targets[i].platforms, name))
 			return &targets[i];

@@ -36,6 +36,25 @@ const struct target *target_lookup(const char *name);
  * loong64), less those of this machine's family. */
 bool target_in_install_all(const struct target *t);
 
+/* Who takes a row of the table of other names (targets.c). */
+enum arch_name_use {
+	ARCH_QEMU = 1 << 0,   /* QEMU's normalisation of a CPU name: HOST_ARCH, uname -m */
+	ARCH_USER = 1 << 1,   /* Go and Debian names a user gives: TARGET, --install */
+	ARCH_UNAME = 1 << 2,  /* uname -m, for this machine's native platform */
+};
+
+/* Another name of a target. */
+struct arch_name {
+	const char *pattern;   /* a glob ("armv7*l") or a plain name ("arm64") */
+	const char *target;    /* the QEMU target it names */
+	unsigned uses;         /* enum arch_name_use bits */
+	const char *platform;  /* ARCH_UNAME: the OCI platform of such a machine */
+};
+
+/* The first row of the table that NAME matches among those with one of
+ * the USE bits, or NULL. */
+const struct arch_name *target_arch_name(const char *name, unsigned use);
+
 /* Index of T in targets[]. */
 size_t target_index(const struct target *t);
 
