@@ -1,4 +1,5 @@
-/* The kernel interface: the binfmt_misc filesystem and its entries. */
+/* The kernel interface: the binfmt_misc filesystem, and each entry in it
+ * (their text is binfmt_entry.h's). */
 #ifndef QUS_BINFMT_H
 #define QUS_BINFMT_H
 
@@ -6,39 +7,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "binfmt_entry.h"
 #include "error.h"
 
-/* The kernel refuses a register string longer than this (fs/binfmt_misc.c). */
-#define BINFMT_REGISTER_MAX 1920
-#define BINFMT_FIELD_MAX 256
 #define BINFMT_MAGIC_FS 0x42494e4d  /* statfs f_type of binfmt_misc */
-
-enum binfmt_flag {
-	BINFMT_FLAG_P = 1 << 0,  /* preserve argv[0] */
-	BINFMT_FLAG_O = 1 << 1,  /* open the binary, pass an fd */
-	BINFMT_FLAG_C = 1 << 2,  /* credentials of the binary */
-	BINFMT_FLAG_F = 1 << 3,  /* fix the interpreter at registration */
-};
-
-/* What the kernel reports for one entry. */
-struct binfmt_entry {
-	bool enabled;
-	bool by_extension;       /* type E: matched by file name extension */
-	unsigned flags;          /* enum binfmt_flag bits */
-	unsigned offset;
-	char interpreter[PATH_MAX];
-	char extension[BINFMT_FIELD_MAX];
-	unsigned char magic[BINFMT_FIELD_MAX];
-	size_t magic_len;
-	unsigned char mask[BINFMT_FIELD_MAX];
-	size_t mask_len;         /* 0: no mask, every bit counts */
-};
-
-/* Flag letters in the kernel's canonical order, "POCF", NUL-terminated. */
-void binfmt_flags_format(unsigned flags, char out[5]);
-
-/* Parse the text of an entry file. Returns 0, or -1 when it is not one. */
-int binfmt_parse_entry(const char *text, size_t len, struct binfmt_entry *e);
 
 /* An open binfmt_misc filesystem. */
 struct binfmt {
@@ -75,6 +47,10 @@ bool binfmt_serves_this_process(const struct binfmt *b);
  * batch of writes. Returns 0, or -1 with ERR. */
 int binfmt_recheck(const struct binfmt *b, struct error *err);
 
+/* Whether the kernel has binfmt_misc (/proc/filesystems; true when that
+ * cannot be read: the mount will tell). */
+bool binfmt_in_kernel(void);
+
 /* Whether PATH is where a binfmt_misc filesystem is mounted (statfs). */
 bool binfmt_mounted_at(const char *path);
 
@@ -88,28 +64,6 @@ int binfmt_remove(const struct binfmt *b, const char *name);
 
 /* Disable entry NAME (write 0 to it). Returns 0 or errno. */
 int binfmt_disable(const struct binfmt *b, const char *name);
-
-/* What a magic entry matches: MAGIC at OFFSET, where MASK has bits. */
-struct binfmt_magic {
-	unsigned offset;
-	const unsigned char *magic;
-	size_t magic_len;
-	const unsigned char *mask;  /* MASK_LEN 0: every bit counts */
-	size_t mask_len;
-};
-
-/* ":NAME:M:OFFSET:MAGIC:MASK:INTERPRETER:FLAGS", the format of QEMU's
- * qemu-binfmt-conf.sh, every magic and mask byte as \xHH (the kernel
- * decodes them), OFFSET empty when 0, into OUT (SIZE bytes). Returns its
- * length, or 0 when it would not fit SIZE or the kernel's limit. */
-size_t binfmt_magic_line(const char *name, const struct binfmt_magic *m,
-			 const char *interpreter, unsigned flags, char *out, size_t size);
-
-/* The register string that registers E again under NAME, as it was (its
- * enabled state aside), into OUT (SIZE bytes). Returns its length, or 0
- * when it would not fit the kernel's limit. */
-size_t binfmt_entry_line(const char *name, const struct binfmt_entry *e, char *out,
-			 size_t size);
 
 /* Read entry NAME. Returns 0, errno (ENOENT: no such entry), or EBADMSG
  * when the kernel's text cannot be parsed. */

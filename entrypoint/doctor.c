@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -140,41 +139,6 @@ static const char *register_fix(const char *args)
 	return fix_buf;
 }
 
-/* Whether the kernel would hand a program starting with HEAD to E. */
-static bool entry_matches(const struct binfmt_entry *e, const unsigned char *head, size_t len)
-{
-	if (e->by_extension || e->offset + e->magic_len > len)
-		return false;
-	for (size_t i = 0; i < e->magic_len; i++) {
-		unsigned mask = e->mask_len != 0 ? e->mask[i] : 0xff;
-		if ((head[e->offset + i] ^ e->magic[i]) & mask)
-			return false;
-	}
-	return true;
-}
-
-/* Whether some program would match both A and B: every byte both look at
- * agrees wherever both masks care. */
-static bool entries_overlap(const struct binfmt_entry *a, const struct binfmt_entry *b)
-{
-	size_t from = a->offset > b->offset ? a->offset : b->offset;
-	size_t a_end = a->offset + a->magic_len;
-	size_t b_end = b->offset + b->magic_len;
-
-	if (a->by_extension || b->by_extension)
-		return a->by_extension && b->by_extension &&
-		       strcmp(a->extension, b->extension) == 0;
-	for (size_t p = from; p < a_end && p < b_end; p++) {
-		size_t i = p - a->offset;
-		size_t j = p - b->offset;
-		unsigned ma = a->mask_len != 0 ? a->mask[i] : 0xff;
-		unsigned mb = b->mask_len != 0 ? b->mask[j] : 0xff;
-		if ((a->magic[i] ^ b->magic[j]) & ma & mb)
-			return false;
-	}
-	return true;
-}
-
 static bool exists_at(const char *root, const char *path, int mode)
 {
 	char full[PATH_MAX + 64];
@@ -183,83 +147,8 @@ static bool exists_at(const char *root, const char *path, int mode)
 	return access(full, mode) == 0;
 }
 
-/* The field N places after P's, in a line of space-separated fields. */
-static const char *skip_fields(const char *p, int n)
-{
-	while (n-- > 0 && p != NULL) {
-		p = strchr(p, ' ');
-		p = p != NULL ? p + 1 : NULL;
-	}
-	return p;
-}
-
-static bool field_is(const char *p, const char *word)
-{
-	size_t len = strlen(word);
-
-	return p != NULL && strncmp(p, word, len) == 0 && (p[len] == ' ' || p[len] == '\n');
-}
-
-/* What /proc/PID/mountinfo (0: this process's) says about binfmt_misc. */
-struct mounts {
-	bool readable;
-	bool mounted;      /* a binfmt_misc mount, anywhere */
-	bool automount;    /* systemd's autofs at HOST_BINFMT */
-	bool same_sb;      /* a binfmt_misc mount of the instance on device DEV */
-};
-
-/* This process's own, read before it mounts anything. */
-static struct mounts here;
-
-static struct mounts read_mounts(pid_t pid, dev_t dev)
-{
-	struct mounts m = { 0 };
-	char path[64];
-	char line[1024];
-	struct line_reader f;
-
-	if (pid == 0)
-		snprintf(path, sizeof(path), "/proc/self/mountinfo");
-	else
-		snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
-	if (line_reader_open(&f, path) != 0)
-		return m;
-	m.readable = true;
-	/* "ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS... - TYPE SOURCE ..." */
-	while (line_reader_next(&f, line, sizeof(line))) {
-		const char *dash = line_find(line, " - ");
-		const char *type = dash != NULL ? dash + 3 : NULL;
-		const char *device = skip_fields(line, 2);
-		unsigned long long major = 0;
-		unsigned long long minor = 0;
-		const char *end = device != NULL ? line_decimal(device, &major) : NULL;
-
-		if (end != NULL && *end == ':')
-			line_decimal(end + 1, &minor);
-
-		if (field_is(type, "binfmt_misc")) {
-			m.mounted = true;
-			m.same_sb |= makedev((unsigned)major, (unsigned)minor) == dev;
-		}
-		m.automount |= field_is(type, "autofs") && field_is(skip_fields(line, 4), HOST_BINFMT);
-	}
-	line_reader_close(&f);
-	return m;
-}
-
-static bool kernel_has_binfmt_misc(void)
-{
-	char line[128];
-	bool found = false;
-	struct line_reader f;
-
-	if (line_reader_open(&f, "/proc/filesystems") != 0)
-		return true;  /* cannot tell: the mount will */
-	while (!found && line_reader_next(&f, line, sizeof(line)))
-		found = strcmp(line, "nodev\tbinfmt_misc\n") == 0;
-	line_reader_close(&f);
-	return found;
-}
+/* This process's own mounts, read before it mounts anything. */
+static struct hostns_mounts here;
 
 /* Open binfmt_misc where it is mounted or, outside user namespaces, mount
  * it in a mount namespace of this process alone. */
@@ -341,7 +230,7 @@ static bool check_userns(void)
 		     "machine's own entries");
 		return true;
 	}
-	if (d.outer > 0 && stat(d.o->mount_dir, &st) == 0 && read_mounts(d.outer, st.st_dev).same_sb) {
+	if (d.outer > 0 && stat(d.o->mount_dir, &st) == 0 && hostns_read_mounts(d.outer, st.st_dev).same_sb) {
 		emit(LEVEL_OK, "userns", "userns", NULL, "in a user namespace, but the binfmt_misc at "
 		     "%s is the one of process %d, outside it", d.o->mount_dir, (int)d.outer);
 		return true;
@@ -359,7 +248,7 @@ static bool check_userns(void)
  * binfmt_misc is mounted somewhere. */
 static bool check_persistence(void)
 {
-	struct mounts m = here;
+	struct hostns_mounts m = here;
 	const char *mount_fix = "mount -t binfmt_misc binfmt_misc " HOST_BINFMT;
 
 	if (d.userns)
@@ -370,7 +259,7 @@ static bool check_persistence(void)
 		return true;
 	}
 	if (d.outer > 0)
-		m = read_mounts(d.outer, 0);
+		m = hostns_read_mounts(d.outer, 0);
 	if (!m.readable || (d.outer == 0 && hostns_in_pid_namespace())) {
 		if (!d.b.mounted || d.count > 0)
 			emit(LEVEL_OK, "persistence", "persistence", NULL, "entries exist, so "
@@ -412,7 +301,7 @@ static void classify(struct item *it)
 	if (strncmp(it->name, "qemu-", 5) == 0)
 		it->target = target_by_name(it->name + 5);
 	for (size_t i = 0; i < target_count && it->target == NULL; i++)
-		if (entry_matches(&it->e, targets[i].magic, targets[i].magic_len))
+		if (binfmt_entry_matches(&it->e, targets[i].magic, targets[i].magic_len))
 			it->target = &targets[i];
 }
 
@@ -471,14 +360,14 @@ static bool check_loop(const struct item *it)
 	size_t n = elf_read_head_at(it->e.interpreter, head);
 	const char *fix = echo_fix("-1", it->name);
 
-	if (entry_matches(&it->e, d.self, d.self_len)) {
+	if (binfmt_entry_matches(&it->e, d.self, d.self_len)) {
 		emit(LEVEL_PROBLEM, "native", it->name, fix, "takes this machine's own programs "
 		     "(it matches this very program): every native exec goes to %s, which it "
 		     "takes again, until the kernel gives up with 'too many levels of symbolic "
 		     "links' (ELOOP); remove it", it->e.interpreter);
 		return true;
 	}
-	if (entry_matches(&it->e, head, n)) {
+	if (binfmt_entry_matches(&it->e, head, n)) {
 		emit(LEVEL_PROBLEM, "native", it->name, fix, "takes its own interpreter %s: every "
 		     "exec it takes loops until the kernel gives up (ELOOP); remove it",
 		     it->e.interpreter);
@@ -495,7 +384,7 @@ static bool check_shadow(size_t i)
 		const struct item *newer = &items[j];
 
 		if (newer->err != 0 || !newer->e.enabled ||
-		    !entries_overlap(&newer->e, &items[i].e))
+		    !binfmt_entries_overlap(&newer->e, &items[i].e))
 			continue;
 		emit(LEVEL_WARNING, "shadow", items[i].name, echo_fix("-1", items[i].name),
 		     "shadowed by %s, registered later, which takes the same programs: the "
@@ -719,7 +608,7 @@ static bool check_systemd(void)
 
 static bool check_kernel(void)
 {
-	if (!kernel_has_binfmt_misc() && !binfmt_mounted_at(d.o->mount_dir)) {
+	if (!binfmt_in_kernel() && !binfmt_mounted_at(d.o->mount_dir)) {
 		emit(LEVEL_PROBLEM, "kernel", "kernel", "modprobe binfmt_misc", "this kernel has no "
 		     "binfmt_misc loaded; load it on the host");
 		return false;
@@ -760,7 +649,7 @@ static const struct item *taker(const unsigned char *head, size_t n, const struc
 	for (size_t i = 0; i < d.count; i++) {
 		const struct item *it = &items[i];
 
-		if (it->err != 0 || !entry_matches(&it->e, head, n))
+		if (it->err != 0 || !binfmt_entry_matches(&it->e, head, n))
 			continue;
 		if (it->e.enabled)
 			return it;
@@ -998,7 +887,7 @@ int doctor_run(const struct options *o)
 		snprintf(d.root, sizeof(d.root), "/proc/%d/root", (int)d.outer);
 	d.run = in_container() ? "docker run --rm --privileged --pid=host IMAGE" : "register";
 	d.self_len = elf_read_head_at("/proc/self/exe", d.self);
-	here = read_mounts(0, 0);
+	here = hostns_read_mounts(0, 0);
 	for (size_t i = 0; i < sizeof(machine_checks) / sizeof(machine_checks[0]); i++)
 		if (!machine_checks[i]())
 			break;

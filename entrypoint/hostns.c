@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -313,4 +314,57 @@ enum hostns_result hostns_keep_host_mount(const char *path, struct hostns_host *
 		break;
 	}
 	return mount_through_child(h, path, err);
+}
+
+/* The field N places after P's, in a line of space-separated fields. */
+static const char *skip_fields(const char *p, int n)
+{
+	while (n-- > 0 && p != NULL) {
+		p = strchr(p, ' ');
+		p = p != NULL ? p + 1 : NULL;
+	}
+	return p;
+}
+
+static bool field_is(const char *p, const char *word)
+{
+	size_t len = strlen(word);
+
+	return p != NULL && strncmp(p, word, len) == 0 && (p[len] == ' ' || p[len] == '\n');
+}
+
+struct hostns_mounts hostns_read_mounts(pid_t pid, dev_t dev)
+{
+	struct hostns_mounts m = { 0 };
+	char path[64];
+	char line[1024];
+	struct line_reader f;
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/mountinfo");
+	else
+		snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	if (line_reader_open(&f, path) != 0)
+		return m;
+	m.readable = true;
+	/* "ID PARENT MAJOR:MINOR ROOT MOUNTPOINT OPTIONS... - TYPE SOURCE ..." */
+	while (line_reader_next(&f, line, sizeof(line))) {
+		const char *dash = line_find(line, " - ");
+		const char *type = dash != NULL ? dash + 3 : NULL;
+		const char *device = skip_fields(line, 2);
+		unsigned long long major = 0;
+		unsigned long long minor = 0;
+		const char *end = device != NULL ? line_decimal(device, &major) : NULL;
+
+		if (end != NULL && *end == ':')
+			line_decimal(end + 1, &minor);
+
+		if (field_is(type, "binfmt_misc")) {
+			m.mounted = true;
+			m.same_sb |= makedev((unsigned)major, (unsigned)minor) == dev;
+		}
+		m.automount |= field_is(type, "autofs") && field_is(skip_fields(line, 4), "/proc/sys/fs/binfmt_misc");
+	}
+	line_reader_close(&f);
+	return m;
 }

@@ -59,4 +59,14 @@ enum hostns_result {
 enum hostns_result hostns_keep_host_mount(const char *path, struct hostns_host *h,
 					  struct error *err);
 
+/* What /proc/PID/mountinfo (PID 0: this process's) says about binfmt_misc. */
+struct hostns_mounts {
+	bool readable;
+	bool mounted;      /* a binfmt_misc mount, anywhere */
+	bool automount;    /* systemd's autofs at /proc/sys/fs/binfmt_misc */
+	bool same_sb;      /* a binfmt_misc mount of the instance on device DEV */
+};
+
+struct hostns_mounts hostns_read_mounts(pid_t pid, dev_t dev);
+
 #endif
