@@ -363,7 +363,8 @@ struct hostns_mounts hostns_read_mounts(pid_t pid, dev_t dev)
 			m.mounted = true;
 			m.same_sb |= makedev((unsigned)major, (unsigned)minor) == dev;
 		}
-		m.automount |= field_is(type, "autofs") && field_is(skip_fields(line, 4), "/proc/sys/fs/binfmt_misc");
+		m.automount |= field_is(type, "autofs") &&
+			       field_is(skip_fields(line, 4), "/proc/sys/fs/binfmt_misc");
 	}
 	line_reader_close(&f);
 	return m;
