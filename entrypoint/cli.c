@@ -184,22 +184,29 @@ static int parse_seconds(const char *value, unsigned *out, struct error *err)
 	return 0;
 }
 
-static int apply_option(const struct option_spec *s, const char *value, struct options *o,
-			struct error *err)
+/* The field that an option without a value switches on, or NULL. */
+static bool *switch_field(struct options *o, enum option_id id)
+{
+	switch (id) {
+	case OPT_HELP: return &o->help;
+	case OPT_VERSION: return &o->version;
+	case OPT_DRY_RUN: return &o->dry_run;
+	case OPT_RESET: return &o->reset;
+	case OPT_PRIVATE_INSTANCE: return &o->private_instance;
+	case OPT_STATUS: return &o->status_table;
+	case OPT_DEBIAN: return &o->debian;
+	case OPT_DOCTOR: return &o->doctor;
+	case OPT_JSON: return &o->json;
+	case OPT_VERBOSE: return &o->verbose;
+	default: return NULL;
+	}
+}
+
+/* An option that takes VALUE: checked, then kept. */
+static int set_value(const struct option_spec *s, const char *value, struct options *o,
+		     struct error *err)
 {
 	switch (s->id) {
-	case OPT_HELP:
-		o->help = true;
-		return 0;
-	case OPT_VERSION:
-		o->version = true;
-		return 0;
-	case OPT_DRY_RUN:
-		o->dry_run = true;
-		return 0;
-	case OPT_RESET:
-		o->reset = true;
-		return 0;
 	case OPT_PERSISTENT:
 		o->persistent_set = true;
 		return parse_yes_no(s, value, &o->persistent, err);
@@ -217,41 +224,35 @@ static int apply_option(const struct option_spec *s, const char *value, struct o
 	case OPT_QEMU_SUFFIX:
 		o->qemu_suffix = value;
 		return check_qemu_suffix(value, "--qemu-suffix", err);
-	case OPT_PRIVATE_INSTANCE:
-		o->private_instance = true;
-		return 0;
 	case OPT_INSTALL:
 		return set_list(s, value, &o->install, err);
 	case OPT_UNINSTALL:
 		return set_list(s, value, &o->uninstall, err);
-	case OPT_STATUS:
-		o->status_table = true;
-		return 0;
 	case OPT_SYSTEMD:
 		return set_list(s, value, &o->systemd, err);
-	case OPT_DEBIAN:
-		o->debian = true;
-		return 0;
 	case OPT_EXPORTDIR:
 		return set_list(s, value, &o->exportdir, err);
 	case OPT_WATCH:
 		return parse_seconds(value, &o->watch_seconds, err);
-	case OPT_DOCTOR:
-		o->doctor = true;
-		return 0;
-	case OPT_JSON:
-		o->json = true;
-		return 0;
-	case OPT_VERBOSE:
-		o->verbose = true;
-		return 0;
 	case OPT_MOUNT:
 		if (value[0] == '\0')
 			return error_set(err, 0, "--mount needs a folder");
 		o->mount_dir = value;
 		return 0;
+	default:
+		return error_set(err, 0, "internal error: unhandled option");
 	}
-	return error_set(err, 0, "internal error: unhandled option");
+}
+
+static int apply_option(const struct option_spec *s, const char *value, struct options *o,
+			struct error *err)
+{
+	bool *on = switch_field(o, s->id);
+
+	if (on == NULL)
+		return set_value(s, value, o, err);
+	*on = true;
+	return 0;
 }
 
 static void set_defaults(const struct environment *env, struct options *o)

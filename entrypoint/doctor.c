@@ -63,7 +63,7 @@ static bool open_binfmt(struct doctor *d)
 	if (!mounted && (unshare(CLONE_NEWNS) != 0 ||
 			 mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)) {
 		int e = errno;
-		struct doctor_fix fix = { { 0 } };
+		struct doctor_fix fix;
 
 		snprintf(fix.text, sizeof(fix.text), "%s%s --doctor", d->run[0] == 'r' ? "sudo " : "",
 			 d->run);
@@ -94,7 +94,7 @@ static bool open_binfmt(struct doctor *d)
 
 static bool check_status(struct doctor *d)
 {
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 
 	if (binfmt_status_enabled(&d->b, &d->enabled) != 0)
 		d->enabled = true;  /* unreadable: let the entries speak */
@@ -138,7 +138,7 @@ static bool check_userns(struct doctor *d)
  * binfmt_misc is mounted somewhere. */
 static bool check_persistence(struct doctor *d)
 {
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 	struct hostns_mounts m = d->here;
 	const char *mount_fix = "mount -t binfmt_misc binfmt_misc " HOST_BINFMT;
 
@@ -247,7 +247,7 @@ static int run_probes(const struct doctor_entry *it, char *ran, size_t len, cons
  * every exec it takes comes back to it until the kernel gives up (ELOOP). */
 static bool check_loop(struct doctor *d, const struct doctor_entry *it)
 {
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 	unsigned char head[ELF_HEAD_MAX];
 	size_t n = elf_read_head_at(it->e.interpreter, head);
 
@@ -274,7 +274,7 @@ static bool check_loop(struct doctor *d, const struct doctor_entry *it)
  * never sees them. */
 static bool check_shadow(struct doctor *d, size_t i)
 {
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 
 	for (size_t j = 0; j < i; j++) {
 		const struct doctor_entry *newer = &d->entries[j];
@@ -296,7 +296,7 @@ static bool check_shadow(struct doctor *d, size_t i)
  * namespace of the program started: it must be there. */
 static bool check_interpreter(struct doctor *d, const struct doctor_entry *it)
 {
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 	const char *where = NULL;
 
 	if (it->e.flags & BINFMT_FLAG_F)
@@ -317,7 +317,7 @@ static bool check_interpreter(struct doctor *d, const struct doctor_entry *it)
 
 static void check_entry(struct doctor *d, size_t i)
 {
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 	const struct doctor_entry *it = &d->entries[i];
 	char flags[5];
 	char ran[256] = "";
@@ -361,7 +361,7 @@ static void check_entry(struct doctor *d, size_t i)
  * command that makes the other choice. */
 static bool check_tradeoffs(struct doctor *d)
 {
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 	unsigned total = 0;
 	unsigned no_p = 0;
 	unsigned no_c = 0;
@@ -401,7 +401,7 @@ static bool check_kernel(struct doctor *d)
 
 static bool check_entries(struct doctor *d)
 {
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 	bool any = false;
 
 	for (size_t i = 0; i < d->count; i++) {

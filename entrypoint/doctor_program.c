@@ -95,7 +95,7 @@ static void explain_exec(struct doctor *d, const char *path, const struct run *r
 			 const struct doctor_entry *it, const struct elf_info *x,
 			 const char *install_fix)
 {
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 	const char *why = strerror(r->exec_errno);
 
 	if (r->exec_errno == ENOEXEC && !d->enabled)
@@ -154,7 +154,7 @@ static void check_taker(struct doctor *d, const char *path, const struct target 
 			const struct doctor_entry *it, const struct doctor_entry *off,
 			const char *install_fix)
 {
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 	bool own = t == d->host;
 	bool family = d->host != NULL && strcmp(t->family, d->host->family) == 0;
 
@@ -180,7 +180,7 @@ static void check_taker(struct doctor *d, const char *path, const struct target 
 void doctor_check_program(struct doctor *d, const char *path)
 {
 	unsigned char head[ELF_HEAD_MAX];
-	struct doctor_fix install_fix = { { 0 } };
+	struct doctor_fix install_fix;
 	char arch[32];
 	char args[64];
 	struct elf_info x;

@@ -89,7 +89,7 @@ static void read_binfmt_d(struct binfmt_d *bd, const char *root)
 bool doctor_check_systemd(struct doctor *d)
 {
 	static struct binfmt_d bd;
-	struct doctor_fix fix = { { 0 } };
+	struct doctor_fix fix;
 	char list[512] = "";
 	const struct doctor_entry *first = NULL;
 	unsigned missing = 0;
