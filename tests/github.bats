@@ -183,8 +183,8 @@ containers/release stage"
 		echo "${f%-static}"
 	done)
 	[ "$(echo "$targets" | wc -l)" -ge 30 ]
-	# One build per image: all, register and one per target.
-	assert_equal "$(grep -c '^buildx build ' "$DOCKER_LOG")" "$(($(echo "$targets" | wc -l) + 2))"
+	# Two builds per image (gzip, then zstd): all, register and one per target.
+	assert_equal "$(grep -c '^buildx build ' "$DOCKER_LOG")" "$((2 * ($(echo "$targets" | wc -l) + 2)))"
 	run grep -v -- '--platform linux/amd64 ' "$DOCKER_LOG"
 	assert_output ""
 	local tag
@@ -197,11 +197,15 @@ containers/release stage"
 	grep -qF -- "-f $REPO/containers/Containerfile.register $common" "$DOCKER_LOG"
 	grep -qF -- "-f $REPO/containers/Containerfile.target $common" "$DOCKER_LOG"
 	grep -qF -- "name=$image:x86_64-aarch64\\,push=true" "$DOCKER_LOG"
+	# The zstd twins: every layer compressed again, OCI media types.
+	grep -qF -- "name=$image:x86_64-aarch64-zstd\\,compression=zstd\\,force-compression=true\\,oci-mediatypes=true\\,push=true" "$DOCKER_LOG"
+	assert_equal "$(grep -c 'compression=zstd' "$DOCKER_LOG")" "$(($(echo "$targets" | wc -l) + 2))"
 	grep -qF -- "--build-arg TARGET=aarch64 " "$DOCKER_LOG"
 	# A digest per image kind for this platform.
 	local t
 	for t in all register $targets; do
 		grep -qxE 'sha256:[0-9a-f]{64}' "$digests/$t/amd64" || fail "no digest for $t"
+		grep -qxE 'sha256:[0-9a-f]{64}' "$digests/$t-zstd/amd64" || fail "no digest for $t-zstd"
 	done
 }
 
@@ -210,7 +214,7 @@ containers/release stage"
 	local image=ghcr.io/example/qemu-user-static d=$BATS_TEST_TMPDIR/digests arch n=0
 	for arch in amd64 arm64 ppc64el s390x riscv64 armhf i386; do
 		n=$((n + 1))
-		for kind in all register aarch64; do
+		for kind in all register aarch64 all-zstd register-zstd aarch64-zstd; do
 			mkdir -p "$d/$kind"
 			printf 'sha256:%064d\n' "$n" >"$d/$kind/$arch"
 		done
@@ -222,7 +226,7 @@ containers/release stage"
 	PATH=$FAKE_BIN:$PATH SOURCE_DATE_EPOCH=1700000000 REVISION=abc123 run "$REPO/containers/release" merge "$image" "$d"
 	assert_success
 	run grep -c '^buildx imagetools create ' "$DOCKER_LOG"
-	assert_output 3
+	assert_output 6
 	run grep -F -- "-t $image:latest -t $image:$tag " "$DOCKER_LOG"
 	assert_output --partial "--annotation index:org.opencontainers.image.version=$tag"
 	assert_output --partial "--annotation index:org.opencontainers.image.revision=abc123"
@@ -230,6 +234,9 @@ containers/release stage"
 	assert_output --partial "$image@sha256:$(printf '%064d' 7) "
 	grep -qF -- "-t $image:register " "$DOCKER_LOG"
 	grep -qF -- "-t $image:aarch64 " "$DOCKER_LOG"
+	grep -qF -- "-t $image:latest-zstd -t $image:$tag-zstd " "$DOCKER_LOG"
+	grep -qF -- "-t $image:register-zstd " "$DOCKER_LOG"
+	grep -qF -- "-t $image:aarch64-zstd " "$DOCKER_LOG"
 	# A platform missing from `all` publishes nothing.
 	rm "$d/all/riscv64"
 	: >"$DOCKER_LOG"
