@@ -75,6 +75,7 @@ section() {
 	assert_line --index 2 --regexp '^## 3\. Image bytes'
 	assert_line --index 3 --regexp '^## 4\. Cold start'
 	assert_line --index 4 --regexp '^## 5\. Exec overhead'
+	assert_line --index 5 --regexp '^## 6\. Pulls from a registry'
 	run sh -c 'sed "/^## /q" "$1" | grep -E "^\| (machine|kernel|register|QEMU|peers|tools) \|"' sh "$OUT"
 	[ "${#lines[@]}" -eq 6 ] || fail "machine table incomplete: $output"
 	grep -q 'smoke mode' "$OUT"
@@ -154,4 +155,23 @@ section() {
 	assert_output --regexp "without F minus with F\): -?$NUM µs"
 	[ "$(cat "$RAW/exec.uname")" = aarch64 ]
 	[ "$(cat "$RAW/exec.routing")" = routed ]
+}
+
+@test "bench pulls: a real registry sent each compression of register to podman; bytes and times are ratios to gzip; nothing left running" {
+	bench_ran
+	run section 6
+	local c
+	for c in gzip zstd zstd-long; do
+		assert_line --regexp "^\| \`register\` \| $c \| $NUM MB \| $NUM \| $NUM \| $NUM \| 1 \|$"
+	done
+	assert_line --regexp '^\| `register` \| gzip \| [0-9.]+ MB \| 1\.000 \| [0-9.]+ \| 1\.000 \| 1 \|$'
+	assert_output --partial "docker-registry github.com/docker/distribution 2.8"
+	# The bytes are the registry's own count: at least the image's layer.
+	local layer sent
+	layer=$(awk '$1 == "register" && $2 == "gzip" { print $3 }' "$RAW/images.tsv")
+	sent=$(awk '$1 == "register" && $2 == "gzip" { print $5 }' "$RAW/pulls.tsv")
+	[ "$sent" -ge "$layer" ] || fail "the registry sent $sent bytes for a layer of $layer"
+	# The registry is gone with its storage, and so is the layout it was fed from.
+	[ ! -e "$RAW/pulls/registry" ] || fail "the bench's registry folder is still there"
+	[ ! -e "$RAW/images/oci" ] || fail "the OCI layout is still there"
 }
