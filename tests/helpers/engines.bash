@@ -40,7 +40,10 @@ linux/arm/v7 armhf armv7 armv7l'
 
 # Debian's client, the one made for the 20.10 daemon (/usr/local/bin/docker on
 # PATH is another client). A function, so that tests read as users type.
-DOCKER_CLI=/usr/bin/docker
+# A suite that runs trixie's docker 26 (build/engines) sets DOCKER_CLI and
+# DOCKERD_BIN to its programs, and DOCKERD_PATH to a PATH that finds its
+# containerd and runc first, before docker_start.
+DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}
 docker() {
 	"$DOCKER_CLI" "$@"
 }
@@ -160,7 +163,7 @@ docker_start() {
 	DOCKER_DIR=$(mktemp -d /tmp/qus-dockerd.XXXXXX)
 	DOCKER_HOST=unix://$DOCKER_DIR/docker.sock
 	export DOCKER_DIR DOCKER_HOST
-	/usr/sbin/dockerd --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" \
+	PATH=${DOCKERD_PATH:-$PATH} "${DOCKERD_BIN:-/usr/sbin/dockerd}" --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" \
 		--pidfile "$DOCKER_DIR/dockerd.pid" -H "$DOCKER_HOST" \
 		--add-runtime "qus=$E2E/runc-wrapper" --default-runtime qus \
 		--iptables=false --ip6tables=false --ip-forward=false --ip-masq=false --bridge=none \
