@@ -18,8 +18,20 @@ INSTANCE_PID=
 instance_start() { # [DIR]
 	local ready=${1:-$BATS_TEST_TMPDIR}/instance.ready
 	rm -f "$ready"
-	unshare --user --map-root-user --mount --propagation private \
-		sh -c 'touch "$1"; exec sleep 3600' sh "$ready" 3>&- &
+	# Never on top of the machine's own mount (after `make run`, on a systemd
+	# host): below the instance's, it would surface at the first umount in
+	# the namespace, and a root mapped to root may write to it. As root, the
+	# namespace is made from one where that mount was taken away (the machine
+	# keeps its own); one process throughout, each step exec'ing the next.
+	if [ "$(id -u)" = 0 ]; then
+		unshare --mount --propagation private sh -c '
+			while [ "$(stat -f -c %T "$1")" = binfmt_misc ]; do umount "$1" || exit 1; done
+			exec unshare --user --map-root-user --mount --propagation private \
+				sh -c "touch \"\$1\"; exec sleep 3600" sh "$2"' sh "$BINFMT" "$ready" 3>&- &
+	else
+		unshare --user --map-root-user --mount --propagation private \
+			sh -c 'touch "$1"; exec sleep 3600' sh "$ready" 3>&- &
+	fi
 	INSTANCE_PID=$!
 	local _
 	for _ in $(seq 100); do
