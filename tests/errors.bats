@@ -85,11 +85,38 @@ expect_usage_error() {
 	assert_equal "$(snapshot)" "$BEFORE"
 }
 
-@test "without privilege (a user namespace without its own mount namespace) it exits 3 and says what to do" {
-	require_host_binfmt_unmounted
-	run unshare --user --map-root-user "$REGISTER" --reset -p yes --private-instance -Q "$FAKE"
+# Not privileged: a real unprivileged user, root only in a user namespace of
+# its own that owns no mount namespace. The emulators are the pinned ones
+# (the test's own folder is not readable by that user).
+unprivileged_register() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare --user --map-root-user "$REGISTER" --reset -p yes --private-instance -Q "$QEMU_BIN"
+}
+
+@test "without privilege, with binfmt_misc not mounted, it exits 3 and says what to do" {
+	run without_binfmt_mount setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare --user --map-root-user "$REGISTER" --reset -p yes --private-instance -Q "$QEMU_BIN"
 	assert_failure 3
-	assert_line --regexp "^register: binfmt_misc is not mounted at /proc/sys/fs/binfmt_misc and this process may not mount it \(Operation not permitted\): run the container with --privileged, or run register as root on the host$"
+	assert_line "register: binfmt_misc is not mounted at /proc/sys/fs/binfmt_misc and this process may not mount it (Operation not permitted): run the container with --privileged, or run register as root on the host"
+	refute_line --partial Setting
+}
+
+# On the machine as it is: with binfmt_misc mounted (after `make run`, on a
+# systemd host) the machine's own instance is in reach, and not writable.
+@test "without privilege, on this machine as it is, it exits 3, says what to do, and the machine's entries stay as they were" {
+	local before=
+	if binfmt_mounted_here; then
+		before=$(cd "$BINFMT" && for e in *; do echo "== $e"; cat "$e" 2>&1; done)
+	fi
+	run unprivileged_register
+	assert_failure 3
+	refute_line --partial Setting
+	if binfmt_mounted_here; then
+		assert_line "register: $BINFMT/register is not writable (Permission denied): run the container with --privileged, or run register as root on the host"
+		assert_equal "$(cd "$BINFMT" && for e in *; do echo "== $e"; cat "$e" 2>&1; done)" "$before"
+	else
+		assert_line "register: binfmt_misc is not mounted at /proc/sys/fs/binfmt_misc and this process may not mount it (Operation not permitted): run the container with --privileged, or run register as root on the host"
+	fi
 }
 
 @test "a --mount folder that is not binfmt_misc and holds a file named register exits 3; the file is untouched" {
