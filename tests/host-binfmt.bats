@@ -89,6 +89,10 @@ register_as_container() {
 	run host_binfmt_compare "$SNAP"
 	assert_failure
 	assert_output --partial qemu-s390x
+	# Only ours changed.
+	run host_binfmt_compare_others "$SNAP"
+	assert_success
+	assert_output ""
 	run host_binfmt_restore "$SNAP"
 	assert_success
 	assert_output ""
@@ -106,6 +110,12 @@ register_as_container() {
 	host_binfmt_snapshot "$SNAP"
 	in_instance sh -c 'echo 0 >"$1/python3.11"; echo -1 >"$1/WSLInterop"' sh "$BINFMT"
 	raw_register ':newcomer:M::\x09\x09::/usr/bin/x:'
+	run host_binfmt_compare_others "$SNAP"
+	assert_failure
+	assert_line "< enabled"
+	assert_line "> disabled"
+	assert_line "Only in now/entries: newcomer"
+	assert_line "Only in recorded/entries: WSLInterop"
 	run host_binfmt_restore "$SNAP"
 	assert_failure
 	assert_line "host_binfmt_restore: another tool's entry python3.11 changed since the snapshot; left alone"
@@ -184,4 +194,15 @@ register_as_container() {
 	assert_failure
 	assert_line "host_binfmt_restore: not unmounting $BINFMT: the entries python3.11 would go with the last mount"
 	assert_equal "$(entry python3.11 | head -n 1)" enabled
+}
+
+# These tests, and every suite's, stand in for the host with a private
+# instance: it must never lie on top of the machine's own mount, which an
+# umount in the instance would bring back, writable by its root.
+@test "a private instance has nothing below it: unmounted, it leaves no binfmt_misc mount, whatever the machine has" {
+	assert_equal "$(in_instance grep -c " $BINFMT binfmt_misc " /proc/self/mounts)" 1
+	in_instance umount "$BINFMT"
+	assert_equal "$(in_instance grep -c " binfmt_misc " /proc/self/mounts || true)" 0
+	run in_instance stat -f -c %T "$BINFMT"
+	refute_output binfmt_misc
 }

@@ -6,11 +6,10 @@
 # bridge, no iptables rules). Images come from podman's storage (podman save
 # | docker load); nothing is pulled.
 #
-# Host state: the suite starts only on a host with binfmt_misc unmounted and no
-# qemu-* entries (setup_file fails loudly otherwise), and in teardown_file (and
-# after each test that goes without a host mount) removes every qemu-* entry
-# (-1 to each, never to status), unmounts every binfmt_misc mount, and checks
-# that the host is as it was. Needs root, docker.io, podman and runc, and the
+# Host state: taken as found, recorded in setup_file and put back exactly
+# after each test that changes the mounts and in teardown_file (only qemu-*
+# entries are removed or replaced; see tests/e2e/podman.bats); the last test
+# asserts that byte for byte. Needs root, docker.io, podman and runc, and the
 # images of `make image`.
 # bats file_tags=e2e
 
@@ -20,7 +19,8 @@ load ../helpers/engines
 setup_file() {
 	require_root
 	require_tools podman runc unshare
-	host_binfmt_guard
+	host_binfmt_record
+	require_host_binfmt_restorable
 	podman_setup
 	require_images "$IMAGE:latest"
 	build_busybox_images linux/arm64
@@ -30,7 +30,7 @@ setup_file() {
 
 teardown_file() {
 	local rc=0
-	host_binfmt_cleanup || rc=1
+	host_binfmt_put_back || rc=1
 	docker_stop || rc=1
 	remove_test_images
 	return "$rc"
@@ -39,8 +39,9 @@ teardown_file() {
 CLEAN_AFTER=
 teardown() {
 	if [ -n "$CLEAN_AFTER" ]; then
-		host_binfmt_cleanup
+		host_binfmt_put_back
 	fi
+	assert_other_tools_entries_untouched
 }
 
 @test "the test dockerd is the tests' own, with the capability-dropping runtime, and holds the images" {
@@ -55,10 +56,11 @@ teardown() {
 @test "docker run --rm --privileged IMAGE --reset -p yes registers with F in the host's binfmt_misc (host mounted, as with systemd)" {
 	CLEAN_AFTER=1
 	host_binfmt_mount
-	run docker run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
+	# stdout and stderr apart: the engine interleaves them mid-line otherwise.
+	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
 	assert_success
 	assert_line "Setting /usr/bin/qemu-aarch64-static as binfmt interpreter for aarch64"
-	assert_line --regexp '^31 registered, 0 already present, [0-9]+ removed, 3 skipped, 0 failed$'
+	assert_summary_line '^31 registered, 0 already present, [0-9]+ removed, 3 skipped, 0 failed$'
 	# Read back from the host after the container has gone.
 	assert_equal "$(host_entry qemu-aarch64 | head -n 1)" enabled
 	assert_equal "$(host_entry_field qemu-aarch64 interpreter)" /usr/bin/qemu-aarch64-static
@@ -87,10 +89,13 @@ teardown() {
 @test "docker/setup-qemu-action's sequence: IMAGE --install all, then IMAGE, whose stdout parses as JSON listing the platforms" {
 	CLEAN_AFTER=1
 	host_binfmt_mount
+	# --install keeps an entry already there: start without ours.
+	host_remove_qemu_entries
 	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest --install all
 	assert_success
-	# `all`: tonistiigi/binfmt's architectures, less this machine's own.
-	assert_equal "$(jq -r '.emulators | join(" ")' <<<"$output")" "qemu-aarch64 qemu-arm qemu-loongarch64 qemu-mips64 qemu-mips64el qemu-ppc64le qemu-riscv64 qemu-s390x"
+	# `all`: tonistiigi/binfmt's architectures, less this machine's own (other
+	# tools' entries are listed too).
+	assert_equal "$(jq -r '[.emulators[] | select(startswith("qemu-"))] | join(" ")' <<<"$output")" "qemu-aarch64 qemu-arm qemu-loongarch64 qemu-mips64 qemu-mips64el qemu-ppc64le qemu-riscv64 qemu-s390x"
 	assert_equal "$(host_entry_field qemu-aarch64 flags:)" POCF
 	# The action's second call, parsed as it does (JSON.parse of stdout).
 	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest
@@ -99,4 +104,9 @@ teardown() {
 	# An arm64 container runs afterwards.
 	run docker run --rm --pull=never --platform linux/arm64 "$TEST_IMAGE:arm64" uname -m
 	assert_output aarch64
+}
+
+@test "the host's binfmt_misc is back as the suite found it: mounts, status and every entry, byte for byte" {
+	host_binfmt_restore "$QUS_HOST_SNAPSHOT"
+	assert_host_binfmt_restored "$QUS_HOST_SNAPSHOT"
 }

@@ -2,12 +2,14 @@
 # END-TO-END (podman): the image registers emulators in this machine's REAL,
 # host-wide binfmt_misc, and foreign containers, builds and programs run.
 #
-# Host state: the suite starts only on a host with binfmt_misc unmounted and no
-# qemu-* entries (setup_file fails loudly otherwise), mounts binfmt_misc the
-# way systemd hosts do, and in teardown_file (and after each test that goes
-# without that mount) removes every qemu-* entry it made (-1 to each, never to
-# status), unmounts every binfmt_misc mount, and checks that the host is as it
-# was. Needs root, podman and runc, and the images of `make image`.
+# Host state: taken as found (binfmt_misc mounted or not, other tools'
+# entries, ours from `make run`). setup_file records it (every mount, every
+# entry's full text) and mounts binfmt_misc the way systemd hosts do; only
+# qemu-* entries are ever removed or replaced, other tools' never touched.
+# Each test that changes the mounts, and teardown_file, put the host back
+# exactly as recorded (our entries re-created as they were), and the last
+# test asserts that byte for byte. Needs root, podman and runc, and the
+# images of `make image`.
 # bats file_tags=e2e
 
 load ../helpers/common
@@ -16,7 +18,8 @@ load ../helpers/engines
 setup_file() {
 	require_root
 	require_tools podman runc unshare
-	host_binfmt_guard
+	host_binfmt_record
+	require_host_binfmt_restorable
 	podman_setup
 	require_images "$IMAGE:latest" "$IMAGE:register" "$IMAGE:aarch64"
 	build_busybox_images
@@ -25,18 +28,19 @@ setup_file() {
 
 teardown_file() {
 	local rc=0
-	host_binfmt_cleanup || rc=1
+	host_binfmt_put_back || rc=1
 	remove_test_images
 	return "$rc"
 }
 
-# Tests that need the host WITHOUT a mount set this; teardown then takes away
-# whatever they left (a mount register made, entries).
+# Tests that change the host's mounts set this; teardown then puts the host
+# back as it was found.
 CLEAN_AFTER=
 teardown() {
 	if [ -n "$CLEAN_AFTER" ]; then
-		host_binfmt_cleanup
+		host_binfmt_put_back
 	fi
+	assert_other_tools_entries_untouched
 }
 
 # The registration test 1 makes, which the next tests use.
@@ -51,11 +55,12 @@ uname_in() {
 }
 
 @test "podman run --rm --privileged IMAGE --reset -p yes registers the pinned emulators with F in the host's binfmt_misc" {
-	run podman run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
+	# stdout and stderr apart: the engine interleaves them mid-line otherwise.
+	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
 	assert_success
 	assert_line "Setting /usr/bin/qemu-aarch64-static as binfmt interpreter for aarch64"
 	assert_line "Setting /usr/bin/qemu-riscv64-static as binfmt interpreter for riscv64"
-	assert_line --regexp '^31 registered, 0 already present, [0-9]+ removed, 3 skipped, 0 failed$'
+	assert_summary_line '^31 registered, 0 already present, [0-9]+ removed, 3 skipped, 0 failed$'
 
 	# Read back from the host, after the container has gone.
 	assert_equal "$(host_entry qemu-aarch64 | head -n 1)" enabled
@@ -129,10 +134,10 @@ uname_in() {
 
 @test ":register --reset re-registers without F (flags: empty); containers without an emulator inside then fail" {
 	require_registered
-	run podman run --rm --privileged localhost/qemu-user-static:register --reset
+	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:register --reset
 	assert_success
 	assert_line "Setting /usr/bin/qemu-aarch64-static as binfmt interpreter for aarch64"
-	assert_line --regexp '^31 registered, 0 already present, 31 removed, 3 skipped, 0 failed$'
+	assert_summary_line '^31 registered, 0 already present, 31 removed, 3 skipped, 0 failed$'
 	run host_entry qemu-aarch64
 	assert_line "flags: "
 	assert_equal "$(host_entry_field qemu-aarch64 interpreter)" /usr/bin/qemu-aarch64-static
@@ -170,17 +175,14 @@ uname_in() {
 @test "in a user-namespaced (rootless-like) container it refuses a private instance (exit 3) unless --private-instance; the host gets nothing" {
 	# Start from a host instance without qemu entries, mount kept.
 	host_binfmt_mounted || fail "setup_file's host mount is gone"
-	local e
-	for e in "$BINFMT"/qemu-*; do
-		[ -e "$e" ] && echo -1 >"$e"
-	done
+	host_remove_qemu_entries
 	assert_host_has_no_qemu_entries
 	local userns=(--uidmap 0:100000:65536 --gidmap 0:100000:65536)
 	run podman run --rm --privileged --pull=never "${userns[@]}" localhost/qemu-user-static:register --reset
 	assert_failure 3
 	assert_output --partial "private instance"
 	assert_host_has_no_qemu_entries
-	run podman run --rm --privileged --pull=never "${userns[@]}" localhost/qemu-user-static:register \
+	run --separate-stderr podman run --rm --privileged --pull=never "${userns[@]}" localhost/qemu-user-static:register \
 		--reset --private-instance aarch64
 	assert_success
 	assert_line "Setting /usr/bin/qemu-aarch64-static as binfmt interpreter for aarch64"
@@ -203,20 +205,31 @@ uname_in() {
 
 @test "docker/setup-qemu-action's sequence through podman: IMAGE --install all, then IMAGE, whose stdout parses as JSON" {
 	CLEAN_AFTER=1
-	host_binfmt_cleanup
 	host_binfmt_mount
+	# --install keeps an entry already there: start without ours.
+	host_remove_qemu_entries
+	local others
+	others=$(host_binfmt_foreign_names)
 	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest --install all
 	assert_success
-	# `all`: tonistiigi/binfmt's architectures, less this machine's own.
-	assert_equal "$(jq -r '.emulators | join(" ")' <<<"$output")" "qemu-aarch64 qemu-arm qemu-loongarch64 qemu-mips64 qemu-mips64el qemu-ppc64le qemu-riscv64 qemu-s390x"
+	# `all`: tonistiigi/binfmt's architectures, less this machine's own (other
+	# tools' entries are listed too).
+	assert_equal "$(jq -r '[.emulators[] | select(startswith("qemu-"))] | join(" ")' <<<"$output")" "qemu-aarch64 qemu-arm qemu-loongarch64 qemu-mips64 qemu-mips64el qemu-ppc64le qemu-riscv64 qemu-s390x"
 	assert_equal "$(host_entry_field qemu-riscv64 flags:)" POCF
 	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest
 	assert_success
 	assert_supported_everything "$output"
-	# --uninstall through the image: the entries go, and the platforms with them.
+	# --uninstall through the image: the entries go, and the platforms with
+	# them; other tools' entries stay.
 	run --separate-stderr podman run --rm --privileged localhost/qemu-user-static:latest --uninstall 'qemu-*'
 	assert_success
-	assert_equal "$(jq -c .emulators <<<"$output")" '[]'
+	assert_equal "$(jq -c '[.emulators[] | select(startswith("qemu-"))]' <<<"$output")" '[]'
 	assert_equal "$(jq -c '.supported | index("linux/arm64")' <<<"$output")" null
 	assert_equal "$(host_entry_names | wc -l)" 0
+	assert_equal "$(host_binfmt_foreign_names)" "$others"
+}
+
+@test "the host's binfmt_misc is back as the suite found it: mounts, status and every entry, byte for byte" {
+	host_binfmt_restore "$QUS_HOST_SNAPSHOT"
+	assert_host_binfmt_restored "$QUS_HOST_SNAPSHOT"
 }

@@ -9,8 +9,9 @@
 #          tests/e2e/runc-wrapper as its default runtime (drops
 #          CAP_SYS_RESOURCE, which root lacks here, so --privileged works).
 # images   busybox images FROM scratch, one per platform, from the fixtures.
-# host     mounting binfmt_misc on the host, and taking every qemu-* entry and
-#          every mount away again (host_binfmt_cleanup).
+# host     the host's binfmt_misc as found: recorded in setup_file, put back
+#          exactly in teardown (helpers/host-binfmt.bash); only qemu-* entries
+#          are ever removed or replaced, other tools' entries never touched.
 #
 # Every name the tests create starts with localhost/qus-e2e- (images) or
 # /tmp/qus-dockerd. (docker's folder), and is removed by the suite that made it.
@@ -248,86 +249,79 @@ docker_load() {
 
 # ---------------------------------------------------------------- the host's binfmt_misc
 
+# The snapshot and exact restore (host_binfmt_snapshot, host_binfmt_restore,
+# host_binfmt_make_bare, assert_host_binfmt_restored, ...).
+# shellcheck source=tests/helpers/host-binfmt.bash
+. "$REPO/tests/helpers/host-binfmt.bash"
+
 # Is binfmt_misc mounted at /proc/sys/fs/binfmt_misc here (the host's mount
 # namespace: the suites run there)?
 host_binfmt_mounted() {
 	awk -v p="$BINFMT" '$2 == p && $3 == "binfmt_misc" { f = 1 } END { exit !f }' /proc/self/mounts
 }
 
-# Every binfmt_misc mount here, wherever it is.
-host_binfmt_mounts() {
-	awk '$3 == "binfmt_misc" { print $2 }' /proc/self/mounts
+# setup_file: record the host's binfmt_misc as the suite finds it (mounted or
+# not, other tools' entries, ours from `make run`), for host_binfmt_put_back.
+# The path is exported: this file is sourced again in each test.
+host_binfmt_record() {
+	export QUS_HOST_SNAPSHOT=$BATS_FILE_TMPDIR/host-binfmt
+	host_binfmt_snapshot "$QUS_HOST_SNAPSHOT" || fail "cannot read the host's binfmt_misc instance"
+	echo "# the host's binfmt_misc as found: $(awk '{ print $2 }' "$QUS_HOST_SNAPSHOT/mounts" | tr '\n' ' ')mounted, entries: $(host_binfmt_recorded_names "$QUS_HOST_SNAPSHOT" | tr '\n' ' ')" >&3
 }
 
-# The qemu-* entries of the host's instance (the initial user namespace's),
-# mounted here or not: read through a mount in a private mount namespace that
-# ends with the command (or the copy of the mount here, if there is one). With REMOVE=1 they are removed first (-1 to each
-# qemu-* entry; never to status).
-host_qemu_entries() {
-	unshare --mount --propagation private sh -c '
-		grep -q " $1 binfmt_misc " /proc/self/mounts ||
-			mount -t binfmt_misc binfmt_misc "$1" || exit 3
-		if [ "$2" = 1 ]; then
-			for e in "$1"/qemu-*; do
-				[ -e "$e" ] && echo -1 >"$e"
-			done
-		fi
-		cd "$1" && ls -1 | grep "^qemu-" || true' sh "$BINFMT" "${REMOVE:-0}"
-}
-
-# setup_file: refuse to run when the host already has something this suite
-# would clobber or take away. Only once it has passed does host_binfmt_cleanup
-# touch anything (teardown_file also runs after a failed setup_file). The mark
-# is exported, not initialised here: this file is sourced again in each test.
-host_binfmt_guard() {
-	unset QUS_HOST_GUARDED
-	local mounts entries
-	mounts=$(host_binfmt_mounts)
-	[ -z "$mounts" ] ||
-		fail "the host has binfmt_misc mounted ($mounts), which these tests did not do: refusing to touch it (these tests need a host without binfmt_misc mounted)"
-	entries=$(host_qemu_entries) || fail "cannot read the host's binfmt_misc instance"
-	[ -z "$entries" ] ||
-		fail "the host's binfmt_misc already holds qemu entries ($(echo "$entries" | tr '\n' ' ')): refusing to clobber them"
-	export QUS_HOST_GUARDED=1
-}
-
-# The systemd way: binfmt_misc mounted on the host, which keeps entries made
-# by containers alive after they exit (Linux >= 6.7).
-host_binfmt_mount() {
-	[ "${QUS_HOST_GUARDED:-}" = 1 ] || fail "host_binfmt_guard must pass first"
-	host_binfmt_mounted && fail "binfmt_misc is already mounted at $BINFMT"
-	mount -t binfmt_misc binfmt_misc "$BINFMT" || fail "cannot mount binfmt_misc at $BINFMT"
-}
-
-# Remove every qemu-* entry, unmount every binfmt_misc mount at
-# /proc/sys/fs/binfmt_misc (also the ones register made through --pid=host),
-# and check that the host is as it was: nothing mounted, no qemu entries.
-host_binfmt_cleanup() {
-	local e i rc=0 left
-	if [ "${QUS_HOST_GUARDED:-}" != 1 ]; then
-		echo "host_binfmt_cleanup: the host was not checked (host_binfmt_guard); its binfmt_misc is left alone" >&2
-		return 0
-	fi
-	if host_binfmt_mounted; then
-		for e in "$BINFMT"/qemu-*; do
-			[ -e "$e" ] && { echo -1 >"$e" || rc=1; }
-		done
-	fi
-	for i in $(seq 10); do
-		host_binfmt_mounted || break
-		umount "$BINFMT" || rc=1
-	done
-	# Entries kept alive by a mount elsewhere (another mount namespace).
-	left=$(REMOVE=1 host_qemu_entries) || rc=1
-	if host_binfmt_mounted || [ -n "$(host_binfmt_mounts)" ]; then
-		echo "host_binfmt_cleanup: binfmt_misc is still mounted: $(host_binfmt_mounts)" >&2
+# teardown_file, and teardown of the tests that change the mounts: put the
+# host back as recorded, and fail unless it is exactly that. Does nothing
+# when setup_file failed before recording.
+host_binfmt_put_back() {
+	[ -d "${QUS_HOST_SNAPSHOT:-}/entries" ] || return 0
+	local rc=0 diff
+	host_binfmt_restore "$QUS_HOST_SNAPSHOT" || rc=1
+	diff=$(host_binfmt_compare "$QUS_HOST_SNAPSHOT") || {
+		echo "the host's binfmt_misc is not as it was found:" >&2
+		echo "$diff" >&2
 		rc=1
-	fi
-	if [ -n "$left" ]; then
-		echo "host_binfmt_cleanup: qemu entries could not be removed: $left" >&2
-		rc=1
-	fi
+	}
 	return "$rc"
+}
+
+# teardown of every test: other tools' entries are exactly as recorded (no
+# test removes, changes or, by unmounting, destroys them).
+assert_other_tools_entries_untouched() {
+	[ -d "${QUS_HOST_SNAPSHOT:-}/entries" ] || return 0
+	local diff
+	diff=$(host_binfmt_compare_others "$QUS_HOST_SNAPSHOT") ||
+		fail "other tools' entries of the host's binfmt_misc changed:
+$diff"
+}
+
+# The host "without a mount" the Linux 6.7 scenarios need, when taking it
+# there loses nothing that cannot be put back exactly (ours only, or nothing).
+# Otherwise nothing is changed, the reason is printed, and status is 1: the
+# caller then checks what applies to the host as it is (mounted).
+host_binfmt_bare() {
+	host_binfmt_make_bare "$QUS_HOST_SNAPSHOT"
+}
+
+# The names of the host's qemu-* entries, read through a mount of the
+# host's instance in a private mount namespace (mounted here or not).
+host_qemu_entries() {
+	host_binfmt_names | grep '^qemu-' || true
+}
+
+# setup_file: fail (never skip) when this suite would replace qemu entries of
+# the host's that it cannot put back exactly (flag F, interpreter neither
+# here nor in an emulator folder: see helpers/host-binfmt.bash).
+require_host_binfmt_restorable() {
+	local why
+	why=$(host_binfmt_restorable "$QUS_HOST_SNAPSHOT") ||
+		fail "the host's binfmt_misc holds an entry this suite would replace and could not put back: $why; set HOST_BINFMT_EMULATORS to a folder that holds that emulator"
+}
+
+# Remove every qemu-* entry of the host's instance (never another tool's).
+host_remove_qemu_entries() {
+	local -a ours=()
+	mapfile -t ours < <(host_qemu_entries)
+	[ "${#ours[@]}" -eq 0 ] || host_binfmt_remove "${ours[@]}"
 }
 
 # Fail unless the host's instance holds no qemu entries.
@@ -374,6 +368,13 @@ host_busybox() {
 	"$FIXTURES/busybox-$arch/bin/busybox" "$@"
 }
 
+# After `run --separate-stderr`: register's summary line, on stderr, matches
+# the regular expression.
+assert_summary_line() {
+	# shellcheck disable=SC2154 # run --separate-stderr sets stderr
+	grep -qE "$1" <<<"$stderr" || fail "no summary line matching '$1' on stderr: $stderr"
+}
+
 # docker/setup-qemu-action's check: stdout ($1) parses with JSON.parse, as the
 # action does, and .supported names every platform the image can emulate here.
 assert_supported_everything() {
@@ -388,13 +389,24 @@ assert_supported_everything() {
 # Linux >= 6.7 on a host that keeps no binfmt_misc mount: ENGINE (docker or
 # podman) runs the image with --pid=host; once the container has exited the
 # host keeps the mount register made in its namespace, the entries, and
-# working emulators, and register said where it mounted.
+# working emulators, and register said where it mounted. A host that keeps
+# other tools' entries cannot be made so without destroying them: there the
+# mount is the host's own, register finds it and adds none, and the rest is
+# the same.
 assert_pid_host_keeps_entries() {
-	local engine=$1 err out
-	host_binfmt_cleanup
-	refute host_binfmt_mounted
-	run host_busybox arm64 uname -m
-	assert_failure
+	local engine=$1 err out bare=1 why
+	why=$(host_binfmt_bare) || bare=0
+	if [ "$bare" = 1 ]; then
+		refute host_binfmt_mounted
+		run host_busybox arm64 uname -m
+		assert_failure
+	else
+		echo "# the host keeps its binfmt_misc mount ($why): checking that register finds it" >&3
+		host_binfmt_mount
+		host_remove_qemu_entries
+	fi
+	local mounts
+	mounts=$(host_binfmt_mount_lines | wc -l)
 
 	run --separate-stderr "$engine" run --rm --privileged --pid=host localhost/qemu-user-static:latest --reset -p yes
 	assert_success
@@ -411,16 +423,32 @@ assert_pid_host_keeps_entries() {
 	run host_busybox s390x uname -m
 	assert_success
 	assert_output s390x
-	grep -q "^register: note: mounted binfmt_misc at /proc/sys/fs/binfmt_misc in the host's mount namespace" <<<"$err" ||
-		fail "no note about the host's mount namespace on stderr: $err"
+	if [ "$bare" = 1 ]; then
+		grep -q "^register: note: mounted binfmt_misc at /proc/sys/fs/binfmt_misc in the host's mount namespace" <<<"$err" ||
+			fail "no note about the host's mount namespace on stderr: $err"
+	else
+		# The host's own mount was found: none added, nothing said about one.
+		assert_equal "$(host_binfmt_mount_lines | wc -l)" "$mounts"
+		if grep -q "^register: note: mounted binfmt_misc" <<<"$err"; then
+			fail "register mounted binfmt_misc although the host keeps a mount: $err"
+		fi
+	fi
 }
 
 # The same host without --pid=host: the entries vanish with the container,
-# and register warns so, naming both fixes.
+# and register warns so, naming both fixes. On a host that keeps its mount
+# (other tools' entries) they outlive the container, and register, which
+# found entries, does not warn.
 assert_entries_vanish_with_warning() {
-	local engine=$1 err out warning
-	host_binfmt_cleanup
-	refute host_binfmt_mounted
+	local engine=$1 err out warning bare=1 why
+	why=$(host_binfmt_bare) || bare=0
+	if [ "$bare" = 0 ]; then
+		echo "# the host keeps its binfmt_misc mount ($why): checking that the entries outlive the container" >&3
+		host_binfmt_mount
+		host_remove_qemu_entries
+	fi
+	local others
+	others=$(host_binfmt_names)
 
 	run --separate-stderr "$engine" run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
 	assert_success
@@ -429,6 +457,18 @@ assert_entries_vanish_with_warning() {
 	assert_equal "$(grep -c '^Setting ' <<<"$out")" 31
 	grep -q '^31 registered, ' <<<"$err" || fail "no summary on stderr: $err"
 
+	if [ "$bare" = 0 ]; then
+		assert_equal "$(host_entry_field qemu-aarch64 flags:)" F
+		run host_busybox arm64 uname -m
+		assert_success
+		assert_output aarch64
+		# It warns when it found no entry at all, which is not the case here.
+		[ -n "$others" ] || fail "no entry of another tool, yet the host could not be made bare: $why"
+		if grep -q "warning: the entries will vanish" <<<"$err"; then
+			fail "register warned that the entries vanish, though it found entries of other tools ($others): $err"
+		fi
+		return 0
+	fi
 	refute host_binfmt_mounted
 	run host_entries_vanish
 	assert_success

@@ -15,6 +15,8 @@
 #                                  re-created, and that is an error.
 #   host_binfmt_compare DIR        print every difference between DIR and now,
 #                                  byte for byte; status 1 if there is one
+#   host_binfmt_compare_others DIR the same for other tools' entries only (all
+#                                  but qemu-*): they must never change
 #   assert_host_binfmt_restored DIR   (bats) fail with that difference
 #   host_binfmt_make_bare DIR      take the host to "binfmt_misc not mounted"
 #                                  (remove qemu-* entries, unmount), but only
@@ -26,6 +28,7 @@
 #   host_binfmt_mount              mount binfmt_misc at $BINFMT unless it is
 #   host_binfmt_register STRING... write each register string in one write(2)
 #   host_binfmt_remove NAME...     -1 to each named entry (never to status)
+#   host_binfmt_mount_lines        the binfmt_misc mounts here (/proc/self/mounts)
 #   host_binfmt_names              the instance's entry names, sorted
 #   host_binfmt_recorded_names DIR the names of the entries DIR holds
 #   host_binfmt_foreign_names      the same, without the qemu-* ones
@@ -78,13 +81,13 @@ _hb_view() {
 
 # The binfmt_misc mounts (and an automount at $BINFMT) of the mount
 # namespace worked on: their lines of /proc/self/mounts, in order.
-_hb_mount_lines() {
+host_binfmt_mount_lines() {
 	_hb_enter awk -v p="$BINFMT" '$3 == "binfmt_misc" || ($3 == "autofs" && $2 == p)' /proc/self/mounts
 }
 
 # How many binfmt_misc mounts there are at $BINFMT.
 _hb_mount_count() {
-	_hb_mount_lines | awk -v p="$BINFMT" '$2 == p && $3 == "binfmt_misc" { n++ } END { print n + 0 }'
+	host_binfmt_mount_lines | awk -v p="$BINFMT" '$2 == p && $3 == "binfmt_misc" { n++ } END { print n + 0 }'
 }
 
 host_binfmt_names() {
@@ -117,7 +120,7 @@ host_binfmt_snapshot() {
 	local dir=$1
 	[ -n "$dir" ] || { echo "host_binfmt_snapshot: no folder given" >&2; return 2; }
 	rm -rf "$dir" && mkdir -p "$dir/entries" || return 1
-	_hb_mount_lines >"$dir/mounts" || return 1
+	host_binfmt_mount_lines >"$dir/mounts" || return 1
 	_hb_view '
 		d=$1
 		cat status >"$d/status" || exit 1
@@ -128,11 +131,21 @@ host_binfmt_snapshot() {
 }
 
 host_binfmt_compare() {
-	local want=$1 now out rc=0
+	_hb_compare "$1" .
+}
+
+host_binfmt_compare_others() {
+	_hb_compare "$1" entries -x 'qemu-*'
+}
+
+# diff -r [OPTIONS...] of the snapshot DIR's PART (. or entries) and now's.
+_hb_compare() { # DIR PART [DIFF OPTION...]
+	local want=$1 part=$2 now out rc=0
+	shift 2
 	now=$(mktemp -d "${TMPDIR:-/tmp}/qus-binfmt-now.XXXXXX") || return 1
 	if host_binfmt_snapshot "$now"; then
-		out=$(diff -r "$want" "$now") || rc=1
-		[ -z "$out" ] || printf '%s\n' "$out" | sed "s|$now|now|g; s|$want|recorded|g"
+		out=$(diff -r "$@" "$want/$part" "$now/$part") || rc=1
+		[ -z "$out" ] || printf '%s\n' "$out" | sed "s|$now/\./|now/|g; s|$want/\./|recorded/|g; s|$now|now|g; s|$want|recorded|g"
 	else
 		rc=1
 	fi
@@ -353,7 +366,7 @@ host_binfmt_restore() {
 	if [ "$have" -gt "$count" ]; then
 		foreign=$(host_binfmt_names | while IFS= read -r name; do [ -f "$want/entries/$name" ] || echo "$name"; done)
 		if [ "$count" -eq 0 ] && [ -n "$foreign" ] &&
-			[ "$(_hb_mount_lines | awk '$3 == "binfmt_misc"' | wc -l)" -eq "$have" ]; then
+			[ "$(host_binfmt_mount_lines | awk '$3 == "binfmt_misc"' | wc -l)" -eq "$have" ]; then
 			echo "host_binfmt_restore: not unmounting $BINFMT: the entries $(echo "$foreign" | tr '\n' ' ')would go with the last mount" >&2
 			return 1
 		fi
@@ -371,8 +384,8 @@ host_binfmt_make_bare() {
 		echo "other tools' entries are registered ($(echo "$foreign" | tr '\n' ' ')): unmounting would destroy them"
 		return 1
 	fi
-	if [ "$(_hb_mount_lines | awk -v p="$BINFMT" '$3 == "binfmt_misc" && $2 != p' | wc -l)" -gt 0 ]; then
-		echo "binfmt_misc is mounted elsewhere too: $(_hb_mount_lines | tr '\n' ';')"
+	if [ "$(host_binfmt_mount_lines | awk -v p="$BINFMT" '$3 == "binfmt_misc" && $2 != p' | wc -l)" -gt 0 ]; then
+		echo "binfmt_misc is mounted elsewhere too: $(host_binfmt_mount_lines | tr '\n' ';')"
 		return 1
 	fi
 	why=$(host_binfmt_restorable "$want") || { echo "$why"; return 1; }
