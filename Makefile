@@ -46,7 +46,7 @@ TEST_PREREQS :=
 .DEFAULT_GOAL := all
 -include mk/*.mk
 
-.PHONY: all qemu fixtures cross image image-all image-oci run run-host test test-suites test-e2e test-deps deps lint clean
+.PHONY: all qemu fixtures cross image image-all image-oci run run-host test test-suites suite-prereqs test-e2e test-deps deps lint clean
 
 all: $(BUILD)/register
 
@@ -99,7 +99,10 @@ test: test-deps
 	$(MAKE) --no-print-directory check
 	$(MAKE) --no-print-directory test-suites
 
-test-suites: all qemu fixtures $(HELPERS) image $(TEST_PREREQS)
+# What the suites need built (tests/host-states builds it too).
+suite-prereqs: all qemu fixtures $(HELPERS) image $(TEST_PREREQS)
+
+test-suites: suite-prereqs
 	$(BATS) --formatter tap --print-output-on-failure $(SUITES)
 
 # The end-to-end suites alone: they use this machine's real binfmt_misc.
