@@ -35,7 +35,7 @@ HEADERS := $(wildcard entrypoint/*.h)
 HELPERS := $(BUILD)/test/reporter $(BUILD)/test/mkelf $(BUILD)/test/binfmt-match
 
 BATS := bats
-SUITES ?= tests tests/e2e
+SUITES ?= tests tests/e2e tests/peers
 
 # Generated sources compiled into register (mk/probes.mk adds the probes).
 EXTRA_SOURCES :=
@@ -107,7 +107,7 @@ test-suites: suite-prereqs
 
 # The end-to-end suites alone: they use this machine's real binfmt_misc.
 test-e2e: test-deps all qemu fixtures $(HELPERS) image
-	$(BATS) --formatter tap --print-output-on-failure tests/e2e
+	$(BATS) --formatter tap --print-output-on-failure tests/e2e tests/peers
 
 # The same checks as tests/lint.bats, for a quick run while editing.
 lint: $(EXTRA_SOURCES)
