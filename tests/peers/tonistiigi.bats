@@ -116,11 +116,12 @@ uninstall_all_then_install_all() {
 	host_binfmt_mount
 	run --separate-stderr docker run --rm --privileged "$BINFMT_IMAGE" --uninstall 'qemu-*'
 	assert_success
-	# One tonistiigi line per entry the glob took, or "not found" for none.
-	if [ -n "$stderr" ]; then
-		run grep -Evx 'uninstalling: qemu-[a-z0-9_]+ OK|uninstalling: qemu-\* not found' <<<"$stderr"
-		assert_output ""
-	fi
+	# One tonistiigi line per entry the glob took, or "not found" for none;
+	# and when the instance held no entry at all, register's warning that
+	# the container had to mount it (it cannot see the host's mount).
+	run grep -Evx -e 'uninstalling: qemu-[a-z0-9_]+ OK|uninstalling: qemu-\* not found' \
+		-e 'register: warning: the entries will vanish when this container exits: .*' <<<"$stderr"
+	assert_output ""
 	assert_equal "$(host_qemu_entries)" ""
 	run --separate-stderr docker run --rm --privileged "$BINFMT_IMAGE" --install all
 	assert_success
