@@ -41,9 +41,10 @@ linux/arm/v7 armhf armv7 armv7l'
 
 # Debian's client, the one made for the 20.10 daemon (/usr/local/bin/docker on
 # PATH is another client). A function, so that tests read as users type.
-# A suite that runs trixie's docker 26 (build/engines) sets DOCKER_CLI and
+# A suite that runs trixie's docker 26 (build/engines) calls docker26_use
+# (helpers/docker26.bash) before docker_start: it sets DOCKER_CLI and
 # DOCKERD_BIN to its programs, and DOCKERD_PATH to a PATH that finds its
-# containerd and runc first, before docker_start.
+# containerd and runc first.
 DOCKER_CLI=${DOCKER_CLI:-/usr/bin/docker}
 docker() {
 	"$DOCKER_CLI" "$@"
@@ -164,8 +165,14 @@ docker_start() {
 	DOCKER_DIR=$(mktemp -d /tmp/qus-dockerd.XXXXXX)
 	DOCKER_HOST=unix://$DOCKER_DIR/docker.sock
 	export DOCKER_DIR DOCKER_HOST
+	# DOCKERD_CONFIG_JSON: the daemon's settings file (daemon.json), if any.
+	local -a config=()
+	if [ -n "${DOCKERD_CONFIG_JSON:-}" ]; then
+		printf '%s\n' "$DOCKERD_CONFIG_JSON" >"$DOCKER_DIR/daemon.json"
+		config=(--config-file "$DOCKER_DIR/daemon.json")
+	fi
 	PATH=${DOCKERD_PATH:-$PATH} "${DOCKERD_BIN:-/usr/sbin/dockerd}" --data-root "$DOCKER_DIR/data" --exec-root "$DOCKER_DIR/exec" \
-		--pidfile "$DOCKER_DIR/dockerd.pid" -H "$DOCKER_HOST" \
+		--pidfile "$DOCKER_DIR/dockerd.pid" -H "$DOCKER_HOST" "${config[@]}" \
 		--add-runtime "qus=$E2E/runc-wrapper" --default-runtime qus \
 		--iptables=false --ip6tables=false --ip-forward=false --ip-masq=false --bridge=none \
 		</dev/null >"$DOCKER_DIR/dockerd.log" 2>&1 3>&- &

@@ -30,6 +30,7 @@
 
 load ../helpers/common
 load ../helpers/engines
+load ../helpers/docker26
 # After engines: its host_binfmt_mount is the guarded one of docker.bats.
 load ../helpers/host-binfmt
 load ../helpers/node-tools
@@ -41,17 +42,9 @@ setup_file() {
 	require_root
 	require_tools podman skopeo runc unshare curl jq node
 	require_node_tools
-	# docker is trixie's 26.1 (make engines), the suite's own dockerd.
-	[ -x "$BUILD/engines/bin/dockerd" ] || fail "build/engines is missing: make engines"
-	export DOCKER_CLI=$BUILD/engines/bin/docker DOCKERD_BIN=$BUILD/engines/bin/dockerd
-	export DOCKERD_PATH=$BUILD/engines/bin:$PATH
-	# docker build is buildx's: the plugin of build/engines, in a config of
-	# the suite's own.
-	export DOCKER_CONFIG=$BATS_FILE_TMPDIR/docker-config
-	mkdir -p "$DOCKER_CONFIG/cli-plugins"
-	ln -sf "$BUILD/engines/cli-plugins/docker-buildx" "$DOCKER_CONFIG/cli-plugins/docker-buildx"
-	# podman reads its credentials from there too, and wants the file.
-	echo '{}' >"$DOCKER_CONFIG/config.json"
+	# docker is trixie's 26.1 (make engines), the suite's own dockerd; docker
+	# build is buildx's, the plugin of build/engines.
+	docker26_use
 	export HOST_SNAP=$BATS_FILE_TMPDIR/host-binfmt-before
 	host_binfmt_snapshot "$HOST_SNAP" || fail "cannot record the host's binfmt_misc"
 	why=$(host_binfmt_restorable "$HOST_SNAP") ||
