@@ -35,7 +35,9 @@ HEADERS := $(wildcard entrypoint/*.h)
 HELPERS := $(BUILD)/test/reporter $(BUILD)/test/mkelf $(BUILD)/test/binfmt-match
 
 BATS := bats
-SUITES ?= tests tests/e2e tests/peers
+# tests/engines: the end-to-end suites on trixie's docker 26 and podman 5;
+# tests/release: the release path into a real registry (mk/release.mk).
+SUITES ?= tests tests/e2e tests/peers tests/engines tests/release
 
 # Generated sources compiled into register (mk/probes.mk adds the probes).
 EXTRA_SOURCES :=
@@ -106,8 +108,8 @@ test-suites: suite-prereqs
 	$(BATS) --formatter tap --print-output-on-failure $(SUITES)
 
 # The end-to-end suites alone: they use this machine's real binfmt_misc.
-test-e2e: test-deps all qemu fixtures $(HELPERS) image
-	$(BATS) --formatter tap --print-output-on-failure tests/e2e tests/peers
+test-e2e: test-deps all qemu fixtures $(HELPERS) image engines
+	$(BATS) --formatter tap --print-output-on-failure tests/e2e tests/peers tests/engines
 
 # The same checks as tests/lint.bats, for a quick run while editing.
 lint: $(EXTRA_SOURCES)

@@ -5,7 +5,7 @@
 # Uses the host's binfmt_misc (restored exactly) and starts engines: run it
 # under the engines lock.
 #
-#   make test-release
+#   make test-release   this suite alone (`make test` runs it too)
 
 .PHONY: test-release
 test-release: test-deps all qemu fixtures $(HELPERS) image engines node-tools
