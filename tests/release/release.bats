@@ -310,6 +310,12 @@ index_layer_types() {
 	run podman run --rm "$RIMAGE:register-zstd" --version
 	assert_success
 	assert_output --partial "register "
+	# The -zstd index's images have latest's configs: docker (classic store)
+	# fetches no layer of an image whose config it holds, so latest, pulled
+	# above, goes first, or the zstd layers are never asked for.
+	docker image rm "$RIMAGE:latest" >/dev/null 2>&1 || true
+	run docker image inspect "$RIMAGE:latest"
+	assert_failure
 	run docker pull --platform linux/amd64 "$RIMAGE:latest-zstd"
 	assert_success
 	# What docker fetched: the -zstd index's amd64 manifest, zstd layers.
