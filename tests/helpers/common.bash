@@ -154,3 +154,21 @@ require_fixtures() {
 		return 1
 	}
 }
+
+# The x86-64 psABI levels this CPU has, as platforms (linux/amd64, then
+# linux/amd64/v2 ... while every feature of the level is there), read from
+# /proc/cpuinfo's words, independently of register's CPUID probe (sse3 is
+# pni, lzcnt is abm; osxsave is not listed: xsave with AVX working stands
+# for it). Machines differ: an EPYC without AVX-512 stops at v3.
+cpuinfo_amd64_platforms() {
+	local flags want f level=1
+	flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+	echo linux/amd64
+	for want in "cx16 lahf_lm popcnt pni sse4_1 sse4_2 ssse3" \
+		"avx avx2 bmi1 bmi2 f16c fma abm movbe xsave" \
+		"avx512f avx512bw avx512cd avx512dq avx512vl"; do
+		for f in $want; do [[ $flags == *" $f "* ]] || return 0; done
+		level=$((level + 1))
+		echo "linux/amd64/v$level"
+	done
+}

@@ -322,11 +322,18 @@ index_layer_types() {
 	local d
 	d=$(index_platforms latest-zstd | awk '$1 == "linux/amd64" { print $2 }')
 	assert_equal "$(reg_get "manifests/$d" | jq -r '.layers[].mediaType')" application/vnd.oci.image.layer.v1.tar+zstd
+	# Every zstd layer of it was sent by the registry for this pull.
 	local layer
-	layer=$(reg_get "manifests/$d" | jq -r '.layers[0].digest')
-	jq -Re --arg u "/v2/$REPO_NAME/blobs/$layer" 'fromjson? | select(.["http.request.method"] == "GET" and
-		.["http.request.uri"] == $u and .["http.response.status"] == 200)' "$REGISTRY_DIR/registry.log" >/dev/null ||
-		fail "the registry never sent the zstd layer"
+	for layer in $(reg_get "manifests/$d" | jq -r '.layers[].digest'); do
+		jq -Re --arg u "/v2/$REPO_NAME/blobs/$layer" 'fromjson? | select(.["http.request.method"] == "GET" and
+			.["http.request.uri"] == $u and .["http.response.status"] == 200)' "$REGISTRY_DIR/registry.log" >/dev/null || {
+			echo "# docker pull said:"; printf '%s\n' "$output"
+			echo "# the registry's GETs of blobs:"
+			jq -Rrc 'fromjson? | select(.["http.request.method"] == "GET" and (.["http.request.uri"] // "" | test("/blobs/"))) |
+				[.["http.request.uri"], .["http.response.status"], .["http.response.written"]]' "$REGISTRY_DIR/registry.log"
+			fail "the registry never sent the zstd layer $layer of latest-zstd's amd64 manifest $d"
+		}
+	done
 	host_fresh
 	run docker run --rm --privileged "$RIMAGE:latest-zstd" --install arm64,riscv64
 	assert_success
