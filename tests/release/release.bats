@@ -183,6 +183,16 @@ index_platforms() {
 	reg_get "manifests/$1" | jq -r '.manifests[] | "\(.platform.os)/\(.platform.architecture)\(if .platform.variant then "/" + .platform.variant else "" end) \(.digest)"'
 }
 
+# Whether the registry's log shows a GET of URI answered 200. One query over
+# the whole log: jq 1.6's -e, run line by line (-R), exits 4 when the LAST
+# line gives no output, so a match followed by any other request read as
+# "never sent".
+registry_sent() {
+	jq -Rne --arg u "$1" '[inputs | fromjson? | select(.["http.request.method"] == "GET" and
+		.["http.request.uri"] == $u and .["http.response.status"] == 200)] | length > 0' \
+		"$REGISTRY_DIR/registry.log" >/dev/null
+}
+
 # The distinct layer media types of the image manifests in index $1.
 index_layer_types() {
 	local _ d
@@ -325,12 +335,11 @@ index_layer_types() {
 	# Every zstd layer of it was sent by the registry for this pull.
 	local layer
 	for layer in $(reg_get "manifests/$d" | jq -r '.layers[].digest'); do
-		jq -Re --arg u "/v2/$REPO_NAME/blobs/$layer" 'fromjson? | select(.["http.request.method"] == "GET" and
-			.["http.request.uri"] == $u and .["http.response.status"] == 200)' "$REGISTRY_DIR/registry.log" >/dev/null || {
+		registry_sent "/v2/$REPO_NAME/blobs/$layer" || {
 			echo "# docker pull said:"; printf '%s\n' "$output"
-			echo "# the registry's GETs of blobs:"
+			echo "# the registry's last 20 GETs of blobs:"
 			jq -Rrc 'fromjson? | select(.["http.request.method"] == "GET" and (.["http.request.uri"] // "" | test("/blobs/"))) |
-				[.["http.request.uri"], .["http.response.status"], .["http.response.written"]]' "$REGISTRY_DIR/registry.log"
+				[.["http.request.uri"], .["http.response.status"], .["http.response.written"]]' "$REGISTRY_DIR/registry.log" | tail -n 20
 			fail "the registry never sent the zstd layer $layer of latest-zstd's amd64 manifest $d"
 		}
 	done
