@@ -29,19 +29,11 @@ setup_file() {
 }
 
 teardown_file() {
-	local rc=0
-	host_binfmt_put_back || rc=1
-	docker_stop || rc=1
-	remove_test_images
-	return "$rc"
+	e2e_teardown_file docker
 }
 
-CLEAN_AFTER=
 teardown() {
-	if [ -n "$CLEAN_AFTER" ]; then
-		host_binfmt_put_back
-	fi
-	assert_other_tools_entries_untouched
+	e2e_teardown
 }
 
 @test "the test dockerd is the tests' own, with the capability-dropping runtime, and holds the images" {

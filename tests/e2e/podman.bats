@@ -27,20 +27,13 @@ setup_file() {
 }
 
 teardown_file() {
-	local rc=0
-	host_binfmt_put_back || rc=1
-	remove_test_images
-	return "$rc"
+	e2e_teardown_file
 }
 
-# Tests that change the host's mounts set this; teardown then puts the host
-# back as it was found.
-CLEAN_AFTER=
+# Tests that change the host's mounts set CLEAN_AFTER=1; teardown then puts
+# the host back as it was found.
 teardown() {
-	if [ -n "$CLEAN_AFTER" ]; then
-		host_binfmt_put_back
-	fi
-	assert_other_tools_entries_untouched
+	e2e_teardown
 }
 
 # The registration test 1 makes, which the next tests use.

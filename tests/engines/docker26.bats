@@ -48,28 +48,13 @@ setup_file() {
 }
 
 teardown_file() {
-	local rc=0
-	host_binfmt_put_back || rc=1
-	docker_stop || rc=1
-	remove_test_images
-	return "$rc"
+	e2e_teardown_file docker
 }
 
-CLEAN_AFTER=
 teardown() {
-	if [ -n "$CLEAN_AFTER" ]; then
-		host_binfmt_put_back
-	fi
-	assert_other_tools_entries_untouched
+	e2e_teardown
 }
 
-# A registering test starts here: binfmt_misc mounted on the host (as
-# systemd's automount keeps it), no qemu-* entry; teardown puts back the host.
-host_fresh() {
-	CLEAN_AFTER=1
-	host_binfmt_mount || fail "cannot mount binfmt_misc on the host"
-	host_remove_qemu_entries || fail "cannot remove the host's qemu entries"
-}
 
 # Register with flag F from a container, the README's way.
 register_f() {

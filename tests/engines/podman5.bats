@@ -111,18 +111,8 @@ podman5_stop() {
 	return "$rc"
 }
 
-CLEAN_AFTER=
 teardown() {
-	if [ -n "$CLEAN_AFTER" ]; then
-		host_binfmt_put_back
-	fi
-	assert_other_tools_entries_untouched
-}
-
-host_fresh() {
-	CLEAN_AFTER=1
-	host_binfmt_mount || fail "cannot mount binfmt_misc on the host"
-	host_remove_qemu_entries || fail "cannot remove the host's qemu entries"
+	e2e_teardown
 }
 
 @test "the suite's podman is podman 5.4 (build/engines) on storage of its own, holding IMAGE and the busybox images" {

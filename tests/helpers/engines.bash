@@ -487,3 +487,35 @@ assert_entries_vanish_with_warning() {
 	grep -q -- "--pid=host" <<<"$warning" || fail "the warning does not name --pid=host: $warning"
 	grep -qi "mount -t binfmt_misc" <<<"$warning" || fail "the warning does not name mounting binfmt_misc on the host: $warning"
 }
+
+# The end-to-end suites' hooks, one copy for all of them. A test that
+# changes the host's mounts or entries sets CLEAN_AFTER=1 (a suite whose
+# every test does sets it at the top); e2e_teardown then puts the host back
+# as setup_file found it. Other tools' entries must be untouched in any case.
+CLEAN_AFTER=
+e2e_teardown() {
+	if [ -n "$CLEAN_AFTER" ]; then
+		host_binfmt_put_back
+	fi
+	assert_other_tools_entries_untouched
+}
+
+# teardown_file: the host put back, the suite's own dockerd stopped (with
+# "docker"), its test images removed; all three are tried.
+e2e_teardown_file() { # [docker]
+	local rc=0
+	host_binfmt_put_back || rc=1
+	if [ "${1:-}" = docker ]; then
+		docker_stop || rc=1
+	fi
+	remove_test_images
+	return "$rc"
+}
+
+# A registering test starts here: binfmt_misc mounted on the host (as
+# systemd's automount keeps it), no qemu-* entry; teardown puts back the host.
+host_fresh() {
+	CLEAN_AFTER=1
+	host_binfmt_mount || fail "cannot mount binfmt_misc on the host"
+	host_remove_qemu_entries || fail "cannot remove the host's qemu entries"
+}

@@ -66,16 +66,13 @@ setup_file() {
 }
 
 teardown_file() {
-	local rc=0
-	host_binfmt_put_back || rc=1
-	docker_stop || rc=1
-	remove_test_images
-	return "$rc"
+	e2e_teardown_file docker
 }
 
+# Every test here changes the host.
+CLEAN_AFTER=1
 teardown() {
-	host_binfmt_put_back
-	assert_other_tools_entries_untouched
+	e2e_teardown
 }
 
 # The arm64v8/ubuntu stand-in (see the header).
