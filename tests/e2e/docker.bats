@@ -46,7 +46,7 @@ teardown() {
 }
 
 @test "docker run --rm --privileged IMAGE --reset -p yes registers with F in the host's binfmt_misc (host mounted, as with systemd)" {
-	CLEAN_AFTER=1
+	host_changes
 	host_binfmt_mount
 	# stdout and stderr apart: the engine interleaves them mid-line otherwise.
 	run --separate-stderr docker run --rm --privileged localhost/qemu-user-static:latest --reset -p yes
@@ -66,7 +66,7 @@ teardown() {
 }
 
 @test "kernel >= 6.7, host without a mount: docker run --privileged --pid=host keeps the entries after the container exits" {
-	CLEAN_AFTER=1
+	host_changes
 	assert_pid_host_keeps_entries docker
 	# And the container is gone (removed), not lingering to hold the mount.
 	run docker ps -aq
@@ -74,12 +74,12 @@ teardown() {
 }
 
 @test "kernel >= 6.7, host without a mount: without --pid=host the entries vanish with the container, and it warns so" {
-	CLEAN_AFTER=1
+	host_changes
 	assert_entries_vanish_with_warning docker
 }
 
 @test "docker/setup-qemu-action's sequence: IMAGE --install all, then IMAGE, whose stdout parses as JSON listing the platforms" {
-	CLEAN_AFTER=1
+	host_changes
 	host_binfmt_mount
 	# --install keeps an entry already there: start without ours.
 	host_remove_qemu_entries

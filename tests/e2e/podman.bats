@@ -30,7 +30,7 @@ teardown_file() {
 	e2e_teardown_file
 }
 
-# Tests that change the host's mounts set CLEAN_AFTER=1; teardown then puts
+# Tests that change the host's mounts call host_changes; teardown then puts
 # the host back as it was found.
 teardown() {
 	e2e_teardown
@@ -185,19 +185,19 @@ uname_in() {
 }
 
 @test "kernel >= 6.7, host without a mount: with --pid=host register mounts binfmt_misc in the host's mount namespace and the entries outlive the container" {
-	CLEAN_AFTER=1
+	host_changes
 	assert_pid_host_keeps_entries podman
 	run podman ps -aq
 	assert_output ""
 }
 
 @test "kernel >= 6.7, host without a mount: without --pid=host register warns that the entries vanish, and names both fixes" {
-	CLEAN_AFTER=1
+	host_changes
 	assert_entries_vanish_with_warning podman
 }
 
 @test "docker/setup-qemu-action's sequence through podman: IMAGE --install all, then IMAGE, whose stdout parses as JSON" {
-	CLEAN_AFTER=1
+	host_changes
 	host_binfmt_mount
 	# --install keeps an entry already there: start without ours.
 	host_remove_qemu_entries

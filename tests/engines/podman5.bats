@@ -162,7 +162,7 @@ teardown() {
 }
 
 @test "podman kube play of containers/kubernetes/daemonset.yaml with the local image: the pod runs, registers in the host's binfmt_misc, and kube down leaves the entries" {
-	CLEAN_AFTER=1
+	host_changes
 	# The host as this machine keeps it: binfmt_misc not mounted. The pod's
 	# hostPID lets register mount it in the host's mount namespace, so the
 	# entries outlive the pod (Linux >= 6.7). A host whose mount holds other

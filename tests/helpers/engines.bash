@@ -489,10 +489,14 @@ assert_entries_vanish_with_warning() {
 }
 
 # The end-to-end suites' hooks, one copy for all of them. A test that
-# changes the host's mounts or entries sets CLEAN_AFTER=1 (a suite whose
-# every test does sets it at the top); e2e_teardown then puts the host back
-# as setup_file found it. Other tools' entries must be untouched in any case.
+# changes the host's mounts or entries calls host_changes first (a suite
+# whose every test does calls it at the top); e2e_teardown then puts the
+# host back as setup_file found it. Other tools' entries must be untouched
+# in any case.
 CLEAN_AFTER=
+host_changes() {
+	CLEAN_AFTER=1
+}
 e2e_teardown() {
 	if [ -n "$CLEAN_AFTER" ]; then
 		host_binfmt_put_back
@@ -515,7 +519,7 @@ e2e_teardown_file() { # [docker]
 # A registering test starts here: binfmt_misc mounted on the host (as
 # systemd's automount keeps it), no qemu-* entry; teardown puts back the host.
 host_fresh() {
-	CLEAN_AFTER=1
+	host_changes
 	host_binfmt_mount || fail "cannot mount binfmt_misc on the host"
 	host_remove_qemu_entries || fail "cannot remove the host's qemu entries"
 }

@@ -73,7 +73,7 @@ teardown_file() {
 }
 
 # Every test here changes the host.
-CLEAN_AFTER=1
+host_changes
 teardown() {
 	e2e_teardown
 }
