@@ -55,7 +55,6 @@ teardown() {
 	e2e_teardown
 }
 
-
 # Register with flag F from a container, the README's way.
 register_f() {
 	run --separate-stderr docker run --rm --privileged "$IMAGE:latest" --reset -p yes

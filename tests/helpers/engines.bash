@@ -32,12 +32,14 @@ BUILT_IMAGE=localhost/qus-e2e-built
 export REPO BUILD REGISTER QEMU_BIN FIXTURES HELPERS E2E IMAGE TEST_IMAGE BUILT_IMAGE
 
 # The busybox test images: OCI platform, Debian architecture of the fixture,
-# image tag, and what `busybox uname -m` prints under emulation.
+# image tag, and what `busybox uname -m` prints under emulation (linux/386
+# runs natively on an x86_64 host, which prints x86_64).
 BUSYBOX_PLATFORMS='linux/arm64 arm64 arm64 aarch64
 linux/riscv64 riscv64 riscv64 riscv64
 linux/ppc64le ppc64el ppc64le ppc64le
 linux/s390x s390x s390x s390x
-linux/arm/v7 armhf armv7 armv7l'
+linux/arm/v7 armhf armv7 armv7l
+linux/386 i386 386 i686'
 
 # Debian's client, the one made for the 20.10 daemon (/usr/local/bin/docker on
 # PATH is another client). A function, so that tests read as users type.
