@@ -14,6 +14,15 @@
 /* Why stdout lost output, when a flush here saw it; 0 otherwise. */
 static int stdout_errno;
 
+/* stdout's buffer when it is not a terminal. musl's BUFSIZ is 1 KiB: stdio
+ * then wrote the 31 lines of a --reset in 1 KiB pieces, cut mid-line, and
+ * an engine that relays stdout and stderr on their own (docker run, with
+ * no terminal) put the summary line, from stderr, into the middle of a
+ * line of stdout. Every flush of ours comes at a line end; 64 KiB holds
+ * any run's lines between two of them but a --status of hundreds of
+ * entries. In .bss: the file does not grow. */
+static char stdout_buffer[64 * 1024];
+
 /* A descriptor of 0-2 that is closed would be taken by the next open: the
  * binfmt_misc folder or its `register` file, and then `printf` writes into
  * the kernel. /dev/null keeps the number; where there is none (a bare
@@ -49,9 +58,10 @@ void streams_guard(void)
 	sigaction(SIGPIPE, &sa, NULL);
 	/* Not a terminal: fully buffered from the first line on (musl flushes
 	 * stdout's first line by itself), so that a failing write happens in
-	 * a flush of ours, which keeps its errno. */
+	 * a flush of ours, which keeps its errno; and in a buffer that holds
+	 * a whole run's lines, so that every write ends at a line end. */
 	if (!isatty(STDOUT_FILENO))
-		setvbuf(stdout, NULL, _IOFBF, BUFSIZ);
+		setvbuf(stdout, stdout_buffer, _IOFBF, sizeof(stdout_buffer));
 }
 
 void streams_flush_stdout(void)

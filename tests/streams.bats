@@ -149,6 +149,35 @@ register_into_head() {
 	assert_line "$LOST (No space left on device)"
 }
 
+# --- whole lines: an engine relays stdout and stderr on their own ----------------
+
+@test "every write to stdout that is not a terminal ends at a line end: docker's separate relay of stdout and stderr cannot cut a line" {
+	command -v strace >/dev/null || fail "strace is not installed (apt-get install strace)"
+	# docker run (no terminal) reads the two pipes apart and writes what
+	# each read gave: a write to stdout that ends mid-line lets the summary,
+	# from stderr, land inside a "Setting ..." line (seen in release.bats:
+	# "Setting /usr/bin/qemu-hexagon-static31 registered, ..."). Every mode
+	# below prints more than musl's 1 KiB BUFSIZ.
+	local trace=$BATS_TEST_TMPDIR/writes.trace out=$BATS_TEST_TMPDIR/out args writes
+	for args in "--reset -p yes -Q $FAKE" "--dry-run -p yes -Q $FAKE" "--status" \
+		"--status --json" "" "--help"; do
+		# shellcheck disable=SC2086 # one string per mode, split on purpose
+		in_instance strace -f -qq -s 1000000 -e trace=write,writev -e signal=none -o "$trace" \
+			"$BUILD/register" $args 2>/dev/null | cat >"$out"
+		[ "$(wc -c <"$out")" -gt 1024 ] || fail "'$args' printed only $(wc -c <"$out") bytes"
+		# strace -f starts each line with the PID; musl writes with writev,
+		# the buffer and then what did not fit it: the last non-empty
+		# piece is what the write ends with.
+		grep -E '^[0-9]+ +writev?\(1, ' "$trace" |
+			sed -E 's/, \{iov_base=(NULL|""), iov_len=0\}//g' >"$trace.stdout" || true
+		writes=$(wc -l <"$trace.stdout")
+		[ "$writes" -ge 1 ] || fail "'$args': no write to stdout in the trace"
+		if grep -vE '\\n"(, iov_len=[0-9]+\}\])?, [0-9]+\) = [0-9]+$' "$trace.stdout"; then
+			fail "'$args': the writes above, of $writes to stdout, end mid-line"
+		fi
+	done
+}
+
 @test "--watch with stdout on /dev/full: SIGTERM ends it with 4, not 0" {
 	nsenter --target "$INSTANCE_PID" --user --mount -- \
 		"$REGISTER" --watch 1 -p yes -Q "$FAKE" aarch64 \
