@@ -160,7 +160,7 @@ register_into_head() {
 	# below prints more than musl's 1 KiB BUFSIZ.
 	local trace=$BATS_TEST_TMPDIR/writes.trace out=$BATS_TEST_TMPDIR/out args writes
 	for args in "--reset -p yes -Q $FAKE" "--dry-run -p yes -Q $FAKE" "--status" \
-		"--status --json" "" "--help"; do
+		"--status --json" "--help"; do
 		# shellcheck disable=SC2086 # one string per mode, split on purpose
 		in_instance strace -f -qq -s 1000000 -e trace=write,writev -e signal=none -o "$trace" \
 			"$BUILD/register" $args 2>/dev/null | cat >"$out"
