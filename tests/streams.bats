@@ -157,7 +157,8 @@ register_into_head() {
 	# each read gave: a write to stdout that ends mid-line lets the summary,
 	# from stderr, land inside a "Setting ..." line (seen in release.bats:
 	# "Setting /usr/bin/qemu-hexagon-static31 registered, ..."). Every mode
-	# below prints more than musl's 1 KiB BUFSIZ.
+	# below prints more than musl's 1 KiB BUFSIZ. The shipped build, also
+	# in the sanitizer pass: its libc (musl) is the one whose buffer cut.
 	local trace=$BATS_TEST_TMPDIR/writes.trace out=$BATS_TEST_TMPDIR/out args writes
 	for args in "--reset -p yes -Q $FAKE" "--dry-run -p yes -Q $FAKE" "--status" \
 		"--status --json" "--help"; do
